@@ -1,0 +1,161 @@
+"""The local registry: which sockets of this instance listen to which topic.
+
+One broker subscription per topic per instance, however many sockets listen. Dispatch
+splits the envelope once, decodes the frame once and hands the same string to every
+subscriber without awaiting, so a slow socket never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from channels.broker import Broker
+from channels.envelope import Lane, Seq, parse_seq
+
+logger = logging.getLogger(__name__)
+
+ResyncSource = Callable[[str, Seq], Awaitable[list[tuple[Seq, str]]]]
+
+
+class Subscriber(Protocol):
+    """A socket's membership of a topic."""
+
+    def deliver(self, seq: Seq | None, frame: str, priority: bool) -> None:
+        """Queue a frame; ``seq`` is set for chat messages."""
+        ...
+
+
+class _Topic:
+    __slots__ = ("last_seq", "live", "lock", "subscribers")
+
+    def __init__(self) -> None:
+        self.subscribers: set[Subscriber] = set()
+        self.lock = asyncio.Lock()
+        self.live = False
+        self.last_seq: Seq | None = None
+
+
+class Hub:
+    """Fans frames from the broker out to this instance's sockets."""
+
+    def __init__(self, users_topic: str) -> None:
+        self.users_topic = users_topic
+        self._topics: dict[str, _Topic] = {}
+        self._users: dict[str, set[Subscriber]] = {}
+        self._broker: Broker | None = None
+        self.resync_source: ResyncSource | None = None
+        self.dispatched = 0
+
+    def bind(self, broker: Broker) -> None:
+        """Attach the broker (built after the hub because it calls ``dispatch``)."""
+        self._broker = broker
+
+    @property
+    def broker(self) -> Broker:
+        """The bound broker."""
+        assert self._broker is not None, "Hub.bind() was not called"
+        return self._broker
+
+    async def attach(self, topic: str, subscriber: Subscriber) -> None:
+        """Register a subscriber; the first one on this instance subscribes the broker."""
+        entry = self._topics.get(topic)
+        if entry is None:
+            entry = self._topics[topic] = _Topic()
+        entry.subscribers.add(subscriber)
+        if entry.live:
+            return
+        async with entry.lock:
+            if not entry.live:
+                try:
+                    await self.broker.subscribe(topic)
+                except BaseException:
+                    entry.subscribers.discard(subscriber)
+                    if not entry.subscribers and self._topics.get(topic) is entry:
+                        del self._topics[topic]
+                    raise
+                entry.live = True
+
+    async def detach(self, topic: str, subscriber: Subscriber) -> None:
+        """Unregister; the last one out unsubscribes the broker."""
+        entry = self._topics.get(topic)
+        if entry is None:
+            return
+        entry.subscribers.discard(subscriber)
+        if entry.subscribers:
+            return
+        async with entry.lock:
+            if not entry.subscribers and self._topics.get(topic) is entry:
+                del self._topics[topic]
+                if entry.live:
+                    await self.broker.unsubscribe(topic)
+
+    def attach_user(self, user: str, subscriber: Subscriber) -> None:
+        """Receive frames addressed to ``user`` (the users topic is always subscribed)."""
+        self._users.setdefault(user, set()).add(subscriber)
+
+    def detach_user(self, user: str, subscriber: Subscriber) -> None:
+        """Stop receiving frames addressed to ``user``."""
+        subs = self._users.get(user)
+        if subs is not None:
+            subs.discard(subscriber)
+            if not subs:
+                del self._users[user]
+
+    def local_user_count(self, user: str) -> int:
+        """How many sockets of ``user`` are on this instance."""
+        return len(self._users.get(user, ()))
+
+    def topics(self) -> list[str]:
+        """Topics with local subscribers."""
+        return list(self._topics)
+
+    def subscriber_count(self, topic: str) -> int:
+        """Local subscribers of a topic."""
+        entry = self._topics.get(topic)
+        return len(entry.subscribers) if entry else 0
+
+    def dispatch(self, topic: str, data: bytes) -> None:
+        """Broker callback: unpack once, deliver to every local subscriber."""
+        newline = data.index(b"\n")
+        lane = data[:1]
+        ident = data[1:newline].decode()
+        frame = data[newline + 1 :].decode()
+        self.dispatched += 1
+        if lane == Lane.USER.value:
+            for sub in list(self._users.get(ident, ())):
+                sub.deliver(None, frame, True)
+            return
+        entry = self._topics.get(topic)
+        if entry is None:
+            return
+        seq: Seq | None = None
+        if lane == Lane.CHAT.value:
+            seq = parse_seq(ident)
+            if entry.last_seq is None or seq > entry.last_seq:
+                entry.last_seq = seq
+        priority = lane == Lane.SAFETY.value
+        for sub in list(entry.subscribers):
+            sub.deliver(seq, frame, priority)
+
+    async def on_resubscribed(self, topics: list[str]) -> None:
+        """After a broker reconnect, replay history newer than what was last dispatched."""
+        if self.resync_source is None:
+            return
+        for topic in topics:
+            entry = self._topics.get(topic)
+            if entry is None or entry.last_seq is None:
+                continue
+            try:
+                missed = await self.resync_source(topic, entry.last_seq)
+            except Exception:
+                logger.exception("resync failed", extra={"topic": topic})
+                continue
+            for seq, frame in missed:
+                entry.last_seq = max(entry.last_seq, seq)
+                for sub in list(entry.subscribers):
+                    sub.deliver(seq, frame, False)
+            if missed:
+                logger.info("resynced topic after reconnect", extra={"topic": topic, "count": len(missed)})

@@ -1,0 +1,203 @@
+"""Load the staff-editable TOML rule files and compile them into fast matchers."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .normalize import NormalizeTables
+from .types import Category
+
+RULES_DIR = Path(__file__).with_name("rules")
+POLICY_FILE = "policy.toml"
+NORMALIZE_FILE = "normalize.toml"
+CONTEXT_FILE = "context.toml"
+_SPECIAL = {POLICY_FILE, NORMALIZE_FILE, CONTEXT_FILE}
+_MACRO = re.compile(r"%([a-z_]+)%")
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file and rule, never post text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: a regex (already compiled into its category matcher) and how to treat hits."""
+
+    id: str
+    category: Category
+    severity: int
+    explanation: str
+    negatable: bool
+    story: bool
+    quotable: bool
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRules:
+    """All rules of one category, compiled into one alternation per target text."""
+
+    category: Category
+    normalized: re.Pattern[str] | None
+    normalized_rules: tuple[Rule, ...]
+    raw: re.Pattern[str] | None
+    raw_rules: tuple[Rule, ...]
+    exceptions: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContextCues:
+    """Shared cues: negation words, recovery-story markers, clause breaks."""
+
+    negation: frozenset[str]
+    negation_window: int
+    pseudo_negation: re.Pattern[str] | None
+    story: re.Pattern[str] | None
+    clause_break: re.Pattern[str]
+    sentence_break: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything the matcher needs, built once per (re)load."""
+
+    normalize: NormalizeTables
+    context: ContextCues
+    categories: tuple[CategoryRules, ...]
+    spam_thresholds: Mapping[str, int] = field(default_factory=dict)
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    """The TOML files that make up a rule set (policy excluded), in a stable order."""
+    return sorted(p for p in rules_dir.glob("*.toml") if p.name != POLICY_FILE)
+
+
+def load_ruleset(rules_dir: Path = RULES_DIR) -> RuleSet:
+    """Parse and compile every rule file; raises RuleError or OSError on bad data."""
+    docs: dict[str, dict[str, Any]] = {}
+    for path in rule_files(rules_dir):
+        try:
+            with path.open("rb") as fh:
+                docs[path.name] = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise RuleError(f"{path.name}: invalid TOML ({exc})") from None
+    norm = _normalize_tables(docs.get(NORMALIZE_FILE, {}))
+    ctx_doc = docs.get(CONTEXT_FILE, {})
+    macros: dict[str, list[str]] = dict(ctx_doc.get("macros", {}))
+    context = _context_cues(ctx_doc)
+    categories: list[CategoryRules] = []
+    spam_thresholds: dict[str, int] = {}
+    for name, doc in docs.items():
+        if name in _SPECIAL:
+            continue
+        try:
+            category = Category(doc["category"])
+        except (KeyError, ValueError):
+            raise RuleError(f"{name}: missing or unknown 'category'") from None
+        local = {**macros, **doc.get("macros", {})}
+        categories.append(_compile_category(name, category, doc, local))
+        if category is Category.SPAM:
+            spam_thresholds = {k: int(v) for k, v in doc.get("thresholds", {}).items()}
+    return RuleSet(norm, context, tuple(categories), spam_thresholds)
+
+
+def _normalize_tables(doc: dict[str, Any]) -> NormalizeTables:
+    rep = doc.get("repeats", {})
+    spacing = doc.get("spacing", {})
+    return NormalizeTables(
+        confusables=dict(doc.get("confusables", {})),
+        leet=dict(doc.get("leet", {})),
+        emoji=dict(doc.get("emoji", {})),
+        keep_double=str(rep.get("keep_double", "bcdeflmnoprstz")),
+        separators=str(spacing.get("separators", " .-_*")),
+        min_letters=int(spacing.get("min_letters", 3)),
+    )
+
+
+def _context_cues(doc: dict[str, Any]) -> ContextCues:
+    story = doc.get("story_cues", [])
+    pseudo = doc.get("pseudo_negation", [])
+    return ContextCues(
+        negation=frozenset(doc.get("negation_words", [])),
+        negation_window=int(doc.get("negation_window", 4)),
+        pseudo_negation=re.compile("|".join(f"(?:{p})" for p in pseudo)) if pseudo else None,
+        story=re.compile("|".join(f"(?:{s})" for s in story)) if story else None,
+        clause_break=re.compile(doc.get("clause_break", r"[.!?;\n,]|\bbut\b")),
+        sentence_break=re.compile(doc.get("sentence_break", r"[.!?;\n]")),
+    )
+
+
+def _expand(pattern: str, macros: Mapping[str, list[str]], where: str, spaces: bool) -> str:
+    def sub(m: re.Match[str]) -> str:
+        items = macros.get(m.group(1))
+        if items is None:
+            raise RuleError(f"{where}: unknown macro %{m.group(1)}%")
+        return "(?:" + "|".join(sorted(items, key=len, reverse=True)) + ")"
+
+    out = _MACRO.sub(sub, pattern)
+    if spaces:
+        # A space in a normalised-text pattern also matches no space, so "kill myself"
+        # catches the collapsed "k i l l m y s e l f" -> "killmyself".
+        out = out.replace(" ", r"\s*")
+    return out
+
+
+def _compile_category(name: str, category: Category, doc: dict[str, Any], macros: Mapping[str, list[str]]) -> CategoryRules:
+    norm_rules: list[tuple[Rule, str]] = []
+    raw_rules: list[tuple[Rule, str]] = []
+    for i, spec in enumerate(doc.get("rules", [])):
+        rid = spec.get("id") or f"{category}.{i}"
+        where = f"{name}:{rid}"
+        try:
+            severity = int(spec["severity"])
+            patterns = list(spec["patterns"])
+        except (KeyError, TypeError, ValueError):
+            raise RuleError(f"{where}: needs 'severity' and 'patterns'") from None
+        if not 1 <= severity <= 3:
+            raise RuleError(f"{where}: severity must be 1..3")
+        target = spec.get("target", "normalized")
+        if target not in ("normalized", "raw"):
+            raise RuleError(f"{where}: target must be 'normalized' or 'raw'")
+        rule = Rule(
+            id=rid,
+            category=category,
+            severity=severity,
+            explanation=str(spec.get("explanation", rid)),
+            negatable=bool(spec.get("negatable", True)),
+            story=bool(spec.get("story", category in (Category.CRISIS, Category.RELAPSE))),
+            quotable=bool(spec.get("quotable", category is Category.HARASSMENT)),
+            allow=tuple(re.sub(r"\D", "", a) or a.lower() for a in spec.get("allow", [])),
+        )
+        expanded = "|".join(f"(?:{_expand(p, macros, where, target == 'normalized')})" for p in patterns)
+        try:
+            re.compile(expanded)
+        except re.error as exc:
+            raise RuleError(f"{where}: bad regex ({exc})") from None
+        (norm_rules if target == "normalized" else raw_rules).append((rule, expanded))
+    # Stricter rules first: at one position the first alternative wins.
+    norm_rules.sort(key=lambda rp: -rp[0].severity)
+    raw_rules.sort(key=lambda rp: -rp[0].severity)
+    exc_list = [_expand(p, macros, f"{name}:exceptions", True) for p in doc.get("exceptions", [])]
+    try:
+        exceptions = re.compile("|".join(f"(?:{p})" for p in exc_list)) if exc_list else None
+    except re.error as exc:
+        raise RuleError(f"{name}: bad exception regex ({exc})") from None
+    return CategoryRules(
+        category=category,
+        normalized=_combine(norm_rules, 0),
+        normalized_rules=tuple(r for r, _ in norm_rules),
+        raw=_combine(raw_rules, re.IGNORECASE),
+        raw_rules=tuple(r for r, _ in raw_rules),
+        exceptions=exceptions,
+    )
+
+
+def _combine(rules: list[tuple[Rule, str]], flags: int) -> re.Pattern[str] | None:
+    if not rules:
+        return None
+    return re.compile("|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(rules)), flags)

@@ -1,0 +1,176 @@
+"""The Starlette application: routes, middleware and the lifespan that wires Deps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from channels.broker import BackendUnavailable
+from channels.broker_redis import RedisBroker
+from channels.envelope import Seq, format_seq, parse_seq
+from channels.history import History, RateLimit, Retention
+from channels.hub import Hub
+from channels.keys import topic_room
+from channels.presence import PresenceStore
+from moderation.audit import AuditLog
+from moderation.cases import CaseStore
+from moderation.pipeline import Moderator
+from service import api, maintenance
+from service.accounts import Accounts
+from service.casework import Casework
+from service.deps import Deps
+from service.directory import Directory
+from service.errors import ErrorCode, Reject
+from service.feed import Feed
+from service.keys import AccountKeys
+from service.messages import history_frames
+from service.protocol import encode
+from service.redis_conn import open_redis
+from service.settings import Settings
+from service.ws import websocket_endpoint
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds a strict CSP and friends to every HTTP response (pure ASGI: no per-request overhead)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap ``send`` for HTTP responses."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(SECURITY_HEADERS)
+                if scope["path"].startswith("/api/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def reject_handler(request: Request, exc: Exception) -> Response:
+    """Typed JSON errors for refused requests."""
+    assert isinstance(exc, Reject)
+    return api.json_response({"error": {"code": exc.code.value, "detail": exc.detail}}, status=exc.status)
+
+
+async def unavailable_handler(request: Request, exc: Exception) -> Response:
+    """Redis is down: say so, and that it is worth retrying."""
+    return api.json_response(
+        {"error": {"code": ErrorCode.UNAVAILABLE.value, "detail": "service briefly unavailable; try again"}},
+        status=503, headers={"retry-after": "2"},
+    )
+
+
+async def build_deps(settings: Settings, **overrides: Any) -> Deps:
+    """Connect to Redis and build every service of an instance."""
+    handle = await open_redis(settings)
+    redis = handle.client
+    prefix = settings.key_prefix
+    keys = AccountKeys(prefix)
+    hub = Hub(keys.users_topic)
+    broker = RedisBroker(redis, hub.dispatch, hub.on_resubscribed)
+    hub.bind(broker)
+    history = History(redis, prefix, Retention(settings.history_max_len, settings.history_max_age_ms),
+                      settings.idempotency_ttl_seconds * 1000)
+    cases = CaseStore(redis, prefix)
+    audit = AuditLog(redis, prefix)
+    feed = Feed(redis, prefix, keys.users_topic)
+    moderator = overrides.pop("moderator", None) or Moderator.load(
+        Path(settings.rules_dir) if settings.rules_dir else None,
+        Path(settings.policy_file) if settings.policy_file else None,
+    )
+    deps = Deps(
+        settings=settings, handle=handle, keys=keys,
+        accounts=Accounts(redis, keys, settings.session_ttl_seconds, settings.argon2_time_cost,
+                          settings.argon2_memory_kib),
+        directory=Directory(redis, keys), history=history,
+        presence=PresenceStore(redis, prefix, settings.presence_ttl_seconds), hub=hub, broker=broker,
+        moderator=moderator, cases=cases, audit=audit, feed=feed, casework=Casework(cases, audit, feed),
+        instance_id=settings.instance_name or secrets.token_hex(4),
+        post_rate=RateLimit(settings.post_rate_limit, settings.post_rate_window_seconds * 1000),
+    )
+    for key, value in overrides.items():
+        setattr(deps, key, value)
+
+    async def resync(topic: str, last: Seq) -> list[tuple[Seq, str]]:
+        room = topic_room(prefix, topic)
+        _, entries = await history.after(room, format_seq(last), settings.history_resume_limit)
+        hidden = await history.removed(room)
+        messages, _ = history_frames(room, entries, hidden)
+        return [(parse_seq(m.id), encode(m).decode()) for m in messages]
+
+    hub.resync_source = resync
+    await broker.start()
+    await broker.subscribe(keys.users_topic)
+    return deps
+
+
+def create_app(settings: Settings, **overrides: Any) -> Starlette:
+    """Build the ASGI app; Redis and background tasks come up in the lifespan."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        deps = await build_deps(settings, **overrides)
+        app.state.deps = deps
+        tasks = [asyncio.create_task(maintenance.run(deps), name="maintenance")]
+        tasks.extend(asyncio.create_task(job(deps)) for job in app.state.background_jobs)
+        logger.info("instance ready", extra={"instance": deps.instance_id, "redis": deps.handle.where})
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+            await deps.broker.aclose()
+            await deps.handle.aclose()
+
+    static_dir = Path(settings.static_dir) if settings.static_dir else STATIC_DIR
+    routes: list[Any] = [*api.routes, WebSocketRoute("/ws", websocket_endpoint)]
+    if static_dir.is_dir():
+        routes.append(Mount("/", app=StaticFiles(directory=static_dir, html=True), name="static"))
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={Reject: reject_handler, BackendUnavailable: unavailable_handler},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.background_jobs = []
+    return app

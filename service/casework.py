@@ -1,0 +1,87 @@
+"""Opening cases and telling the right people: store, audit, live staff event, urgent alert."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from moderation.audit import AuditEntry, AuditLog
+from moderation.case_types import Case, CaseReason
+from moderation.cases import CaseStore
+from moderation.types import Verdict
+from service.feed import Feed
+from service.ids import now_ms
+from service.protocol import CaseEvent
+
+logger = logging.getLogger(__name__)
+
+
+def stable_case_id(*parts: str) -> str:
+    """A case id derived from what caused it, so a retried post or report opens one case, not two."""
+    return "c_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def reasons_of(verdict: Verdict) -> list[CaseReason]:
+    """The rule hits behind a verdict, as case reasons."""
+    return [
+        CaseReason(category=f.category.value, severity=f.severity, rule=f.rule, explanation=f.explanation,
+                   start=f.start, end=f.end)
+        for f in verdict.findings
+    ]
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """What a live case event carries (no post text: the dashboard fetches the case)."""
+    return {
+        "id": case.id,
+        "program": case.program,
+        "room": case.room,
+        "source": case.source.value,
+        "categories": case.categories,
+        "severity": case.severity,
+        "urgent": case.urgent,
+        "status": case.status.value,
+        "post_state": case.post_state.value,
+        "assignee": case.assignee,
+        "author": case.post.author_handle if case.post else None,
+        "created": case.created,
+        "updated": case.updated,
+    }
+
+
+class Casework:
+    """Opens cases exactly once and announces them."""
+
+    def __init__(self, cases: CaseStore, audit: AuditLog, feed: Feed) -> None:
+        self.cases = cases
+        self.audit = audit
+        self.feed = feed
+        self.on_urgent: list[Any] = []
+
+    async def open(self, case: Case, actor: str, actor_role: str = "system") -> bool:
+        """Store, audit and announce a case; False if it already existed (nothing repeated)."""
+        if not await self.cases.open(case):
+            return False
+        first_rule = case.reasons[0].rule if case.reasons else None
+        await self.audit.record(
+            AuditEntry(
+                ts=now_ms(), program=case.program, actor=actor, actor_role=actor_role,
+                action=f"case.open.{case.source}",
+                case=case.id, subject=case.author_id, room=case.room, message=case.message_id, rule=first_rule,
+                categories=case.categories,
+            )
+        )
+        await self.announce(case, "new")
+        logger.info(
+            "case opened",
+            extra={"case_id": case.id, "program": case.program, "room_id": case.room, "source": case.source.value,
+                   "urgent": case.urgent},
+        )
+        for hook in self.on_urgent if case.urgent else ():
+            await hook(case)
+        return True
+
+    async def announce(self, case: Case, event: str) -> None:
+        """Push a case event to the program's counselors on every instance."""
+        await self.feed.to_staff(case.program, CaseEvent(event=event, case=case_summary(case)))

@@ -1,0 +1,186 @@
+"""Per-frame logic of the WebSocket: join, leave, typing, ping, report, hide."""
+
+from __future__ import annotations
+
+import logging
+
+from channels.envelope import Lane, parse_seq
+from channels.presence import member_key
+from moderation.case_types import Case, CasePost, CaseReason, CaseSource, PostState
+from service.casework import stable_case_id
+from service.connection import Connection, RoomMembership
+from service.deps import Deps
+from service.directory import is_host, may_join
+from service.errors import ErrorCode, Reject
+from service.ids import now_ms
+from service.messages import history_frames, stored_decoder
+from service.posting import handle_post
+from service.protocol import (
+    ClientFrame,
+    Hide,
+    Join,
+    Joined,
+    Leave,
+    Left,
+    Member,
+    Ping,
+    Pong,
+    Post,
+    Presence,
+    Removed,
+    Report,
+    Reported,
+    RoomState,
+    Typing,
+    TypingNotice,
+    encode,
+)
+
+logger = logging.getLogger(__name__)
+
+
+async def handle_frame(deps: Deps, conn: Connection, frame: ClientFrame) -> None:
+    """Route one validated client frame."""
+    match frame:
+        case Post():
+            await handle_post(deps, conn, frame)
+        case Join():
+            await join(deps, conn, frame)
+        case Leave():
+            await leave(deps, conn, frame.room)
+            conn.send(Left(room=frame.room))
+        case Typing():
+            await typing(deps, conn, frame)
+        case Ping():
+            conn.send(Pong(nonce=frame.nonce))
+        case Report():
+            await report(deps, conn, frame)
+        case Hide():
+            await hide(deps, conn, frame)
+
+
+async def join(deps: Deps, conn: Connection, frame: Join) -> None:
+    """Subscribe, announce, then send history and presence; live frames that raced are deduplicated."""
+    room = await deps.directory.room(frame.room)
+    if room is None or not may_join(conn.user, room):
+        raise Reject(ErrorCode.FORBIDDEN, "no such room, or you are not a member of it", ref=frame.room)
+    if frame.room in conn.rooms:
+        await leave(deps, conn, frame.room)
+    membership = RoomMembership(conn, room, member_key(conn.user.id, conn.user.handle, conn.user.role.value, conn.id))
+    conn.rooms[room.id] = membership
+    topic = deps.history.keys(room.id).topic
+    try:
+        # Subscribe first: anything published from here on reaches the membership's buffer.
+        await deps.hub.attach(topic, membership)
+        await deps.presence.enter(
+            room.id, membership.member_key, conn.user.id,
+            encode(Presence(room=room.id, event="join", member=conn.member())),
+        )
+        settings = deps.settings
+        recovered = True
+        if frame.after is not None:
+            recovered, entries = await deps.history.after(room.id, frame.after, settings.history_resume_limit)
+            if not recovered:
+                entries = await deps.history.latest(room.id, settings.history_join_limit)
+        else:
+            entries = await deps.history.latest(room.id, settings.history_join_limit)
+        hidden = await deps.history.removed(room.id) if entries else set()
+        history, last = history_frames(room.id, entries, hidden)
+        present = await deps.presence.members(room.id)
+    except BaseException:
+        conn.rooms.pop(room.id, None)
+        await deps.hub.detach(topic, membership)
+        raise
+    if last is None and frame.after is not None and recovered:
+        last = parse_seq(frame.after)
+    state = RoomState(name=room.name, kind=room.kind.value, program=room.program, is_host=is_host(conn.user, room))
+    conn.send(
+        Joined(
+            room=room.id, history=history, recovered=recovered, state=state,
+            presence=[Member(id=m.user, handle=m.handle, role=m.role) for m in present],
+        )
+    )
+    membership.go_live(last)
+    logger.info("joined", extra={"conn_id": conn.id, "room_id": room.id, "resumed": frame.after is not None,
+                                 "recovered": recovered, "history": len(history)})
+
+
+async def leave(deps: Deps, conn: Connection, room_id: str) -> None:
+    """Unsubscribe and announce departure (idempotent)."""
+    membership = conn.rooms.pop(room_id, None)
+    conn.typing_sent.pop(room_id, None)
+    if membership is None:
+        raise Reject(ErrorCode.NOT_JOINED, "you are not in that room", ref=room_id)
+    await deps.hub.detach(deps.history.keys(room_id).topic, membership)
+    await deps.presence.exit(
+        room_id, membership.member_key, conn.user.id,
+        encode(Presence(room=room_id, event="leave", member=conn.member())),
+    )
+
+
+async def leave_all(deps: Deps, conn: Connection) -> None:
+    """Disconnect cleanup: leave every room, tolerating a Redis outage."""
+    for room_id in list(conn.rooms):
+        try:
+            await leave(deps, conn, room_id)
+        except Exception:
+            # Presence heals by expiry if Redis could not be told.
+            logger.warning("leave on disconnect failed", extra={"conn_id": conn.id, "room_id": room_id})
+
+
+async def typing(deps: Deps, conn: Connection, frame: Typing) -> None:
+    """Relay a typing notice at most once per interval per room."""
+    if frame.room not in conn.rooms:
+        raise Reject(ErrorCode.NOT_JOINED, "you are not in that room", ref=frame.room)
+    if conn.typing_allowed(frame.room, deps.settings.typing_interval_seconds):
+        notice = encode(TypingNotice(room=frame.room, member=conn.member()))
+        await deps.history.publish(frame.room, Lane.EPHEMERAL, notice)
+
+
+async def _reported_post(deps: Deps, conn: Connection, room_id: str, message_id: str) -> tuple[RoomMembership, bytes]:
+    membership = conn.rooms.get(room_id)
+    if membership is None:
+        raise Reject(ErrorCode.NOT_JOINED, "join the room first", ref=message_id)
+    data = await deps.history.get(room_id, message_id)
+    if data is None:
+        raise Reject(ErrorCode.NOT_FOUND, "no such message in this room", ref=message_id)
+    return membership, data
+
+
+def _case_for_message(
+    conn: Connection, membership: RoomMembership, message_id: str, data: bytes, source: CaseSource, reason: str,
+    case_id: str, state: PostState,
+) -> Case:
+    post = stored_decoder.decode(data)
+    now = now_ms()
+    why = CaseReason(category="report" if source is CaseSource.REPORT else "hide", severity=1, rule=source.value,
+                     explanation=reason or f"{source.value} by {conn.user.handle}")
+    return Case(
+        id=case_id, program=membership.room.program, room=membership.room.id, source=source, categories=[],
+        severity=1, urgent=False, created=now, updated=now, message_id=message_id, post_state=state, reasons=[why],
+        reporter=conn.user.id,
+        post=CasePost(author_id=post.author.id, author_handle=post.author.handle, author_role=post.author.role,
+                      text=post.text, ts=post.ts, client_id=post.client_id),
+    )
+
+
+async def report(deps: Deps, conn: Connection, frame: Report) -> None:
+    """A member reports a post: a case for the program's counselors."""
+    membership, data = await _reported_post(deps, conn, frame.room, frame.message)
+    case_id = stable_case_id("report", frame.room, frame.message, conn.user.id)
+    case = _case_for_message(conn, membership, frame.message, data, CaseSource.REPORT, frame.reason, case_id,
+                             PostState.PUBLISHED)
+    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value)
+    conn.send(Reported(room=frame.room, message=frame.message))
+
+
+async def hide(deps: Deps, conn: Connection, frame: Hide) -> None:
+    """A host hides a post pending review: it vanishes live and from history, and a case opens."""
+    membership, data = await _reported_post(deps, conn, frame.room, frame.message)
+    if not is_host(conn.user, membership.room):
+        raise Reject(ErrorCode.FORBIDDEN, "only the room's host can hide posts", ref=frame.message)
+    case_id = stable_case_id("hide", frame.room, frame.message)
+    case = _case_for_message(conn, membership, frame.message, data, CaseSource.HIDE, frame.reason, case_id,
+                             PostState.REMOVED)
+    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value)
+    await deps.history.remove(frame.room, frame.message, encode(Removed(room=frame.room, id=frame.message)))

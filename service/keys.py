@@ -1,0 +1,68 @@
+"""Redis keys of accounts, sessions and the program directory."""
+
+from __future__ import annotations
+
+
+class AccountKeys:
+    """Key names under a deployment-wide prefix."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def user(self, user_id: str) -> str:
+        """A user record."""
+        return f"{self.prefix}:user:{user_id}"
+
+    def handle(self, handle: str) -> str:
+        """Handle (case-folded) → user id; makes handles unique."""
+        return f"{self.prefix}:handle:{handle.casefold()}"
+
+    def session(self, token_hash: str) -> str:
+        """A session, keyed by the token's hash so a Redis dump leaks no usable token."""
+        return f"{self.prefix}:session:{token_hash}"
+
+    def user_sessions(self, user_id: str) -> str:
+        """Token hashes of a user's sessions, for logout-everywhere and revocation."""
+        return f"{self.prefix}:user:{user_id}:sessions"
+
+    def login_failures(self, subject: str) -> str:
+        """Failed-login counter for a handle or client address."""
+        return f"{self.prefix}:loginfail:{subject}"
+
+    def program(self, program_id: str) -> str:
+        """A program record."""
+        return f"{self.prefix}:program:{program_id}"
+
+    @property
+    def programs(self) -> str:
+        """Set of all program ids."""
+        return f"{self.prefix}:programs"
+
+    def program_rooms(self, program_id: str) -> str:
+        """Set of a program's room ids."""
+        return f"{self.prefix}:program:{program_id}:rooms"
+
+    def program_users(self, program_id: str) -> str:
+        """Set of a program's user ids."""
+        return f"{self.prefix}:program:{program_id}:users"
+
+    def room(self, room_id: str) -> str:
+        """A room record."""
+        return f"{self.prefix}:room:{room_id}"
+
+    def invite(self, code_hash: str) -> str:
+        """An invite's terms."""
+        return f"{self.prefix}:invite:{code_hash}"
+
+    def invite_uses(self, code_hash: str) -> str:
+        """Remaining uses of an invite (decremented atomically)."""
+        return f"{self.prefix}:invite:{code_hash}:uses"
+
+    def mute(self, user_id: str) -> str:
+        """A member's mute (value: until, ms); expires with it."""
+        return f"{self.prefix}:mute:{user_id}"
+
+    @property
+    def users_topic(self) -> str:
+        """Pub/sub topic for frames addressed to single users (all instances listen)."""
+        return f"{self.prefix}:users"

@@ -1,0 +1,63 @@
+"""Background upkeep of one instance: presence heartbeats, healing sweeps, session checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from redis.exceptions import RedisError
+
+from channels.broker import BackendUnavailable
+from channels.envelope import Lane
+from service.deps import Deps
+from service.errors import CloseCode, Disconnect
+from service.ids import token_hash
+from service.protocol import Member, Presence, encode
+
+logger = logging.getLogger(__name__)
+
+SESSION_CHECK_EVERY = 3  # heartbeats
+
+
+async def heartbeat_once(deps: Deps) -> None:
+    """Refresh this instance's presence entries and announce users whose instance died."""
+    by_room: dict[str, list[str]] = {}
+    for conn in list(deps.connections):
+        for room_id, membership in conn.rooms.items():
+            by_room.setdefault(room_id, []).append(membership.member_key)
+    await deps.presence.heartbeat(by_room)
+    for room_id in by_room:
+        for gone in await deps.presence.sweep(room_id):
+            member = Member(id=gone.user, handle=gone.handle, role=gone.role)
+            frame = Presence(room=room_id, event="leave", member=member)
+            await deps.history.publish(room_id, Lane.EPHEMERAL, encode(frame))
+
+
+async def check_sessions(deps: Deps) -> None:
+    """Close sockets whose session expired or was revoked while they were open."""
+    conns = list(deps.connections)
+    if not conns:
+        return
+    pipe = deps.redis.pipeline(transaction=False)
+    for conn in conns:
+        pipe.exists(deps.keys.session(token_hash(conn.token)))
+    for conn, alive in zip(conns, await pipe.execute(), strict=True):
+        if not alive and conn.close_with is not None:
+            conn.close_with(Disconnect(CloseCode.UNAUTHENTICATED, "session ended"))
+
+
+async def run(deps: Deps) -> None:
+    """Loop until cancelled; a Redis outage is logged and retried, never fatal."""
+    interval = deps.settings.presence_interval_seconds
+    beat = 0
+    while True:
+        await asyncio.sleep(interval)
+        beat += 1
+        try:
+            await heartbeat_once(deps)
+            if beat % SESSION_CHECK_EVERY == 0:
+                await check_sessions(deps)
+        except (RedisError, BackendUnavailable, OSError):
+            logger.warning("maintenance skipped: redis unavailable")
+        except Exception:
+            logger.exception("maintenance failed")

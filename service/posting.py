@@ -1,0 +1,157 @@
+"""A post's way from the socket to the room: moderation, then history and fan-out, or a case.
+
+Order matters for "nothing accepted is lost": a case is opened (idempotently, with an id
+derived from the post) *before* the post is appended or acknowledged, so a crash in
+between can repeat work but never lose a flag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+
+from channels.history import RateLimit
+from moderation.case_types import Case, CasePost, CaseSource, PostState
+from moderation.types import Action, PostContext, Verdict
+from service.casework import reasons_of, stable_case_id
+from service.connection import Connection, RoomMembership
+from service.deps import Deps
+from service.errors import ErrorCode, Reject
+from service.ids import now_ms
+from service.messages import StoredPost, frame_template, stored_encoder
+from service.protocol import Ack, Author, Notice, Post, Resource
+
+logger = logging.getLogger(__name__)
+
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+_SOURCE_BY_ACTION = {Action.HOLD: CaseSource.HOLD, Action.BLOCK: CaseSource.BLOCK}
+_STATE_BY_ACTION = {Action.HOLD: PostState.HELD, Action.BLOCK: PostState.BLOCKED}
+
+
+def _context(conn: Connection) -> PostContext:
+    now = time.monotonic()
+    recent = sum(1 for t in conn.recent_posts if now - t < 60)
+    links = sum(1 for t in conn.recent_links if now - t < 60)
+    return PostContext(recent_digests=tuple(conn.recent_digests), posts_last_minute=recent, links_last_minute=links)
+
+
+async def _moderate(deps: Deps, conn: Connection, program: str, text: str) -> Verdict:
+    digest = deps.moderator.digest(text)
+    ctx = _context(conn)
+    verdict = deps.moderator.moderate(text, program, ctx)
+    if verdict.action is Action.PUBLISH and getattr(deps.moderator, "has_model", False):
+        # The statistical stage is slower than the rules: keep it off the event loop.
+        verdict = await asyncio.to_thread(deps.moderator.moderate_with_model, text, program, ctx)
+    conn.recent_digests.append(digest)
+    conn.recent_posts.append(time.monotonic())
+    if _LINK.search(text):
+        conn.recent_links.append(time.monotonic())
+    return verdict
+
+
+def _author(conn: Connection) -> Author:
+    return Author(id=conn.user.id, handle=conn.user.handle, role=conn.user.role.value)
+
+
+async def handle_post(deps: Deps, conn: Connection, frame: Post) -> None:
+    """Moderate, then publish or hold; always answer with one ack (the same one on retry)."""
+    membership = conn.rooms.get(frame.room)
+    if membership is None or membership.joining:
+        raise Reject(ErrorCode.NOT_JOINED, "join the room before posting", ref=frame.client_id)
+    if conn.muted_until > now_ms():
+        raise Reject(ErrorCode.MUTED, "you are muted in this program for now", ref=frame.client_id)
+    room = membership.room
+    verdict = await _moderate(deps, conn, room.program, frame.text)
+    case_id = stable_case_id("post", room.id, conn.user.id, frame.client_id)
+    if verdict.action in (Action.HOLD, Action.BLOCK):
+        await _withhold(deps, conn, membership, frame, verdict, case_id)
+        return
+    case = None
+    if verdict.flagged:
+        case = _case_of(deps, conn, membership, frame, verdict, case_id, CaseSource.FLAG, PostState.PENDING)
+        await deps.casework.open(case, actor="moderation")
+    post = StoredPost(
+        author=_author(conn), text=verdict.text, ts=now_ms(), client_id=frame.client_id,
+        masked=verdict.action is Action.MASK, case=case.id if case else None,
+    )
+    prefix, suffix = frame_template(room.id, post)
+    result = await deps.history.append(
+        room.id, conn.user.id, frame.client_id, stored_encoder.encode(post), prefix, suffix, deps.post_rate
+    )
+    if result.status == "rate":
+        raise Reject(ErrorCode.RATE_LIMITED, f"slow down: try again in {int(result.answer) // 1000 + 1}s",
+                     ref=frame.client_id, status=429)
+    status, message_id = _answer(result.answer) if result.status == "dup" else ("published", result.answer)
+    conn.send(Ack(client_id=frame.client_id, status=status, id=message_id))
+    if result.status == "ok" and case is not None:
+        await _attach_message(deps, case.id, message_id)
+        if verdict.notice == "masked":
+            _notify(deps, conn, membership, frame, "masked")
+
+
+async def _withhold(
+    deps: Deps, conn: Connection, membership: RoomMembership, frame: Post, verdict: Verdict, case_id: str
+) -> None:
+    source = CaseSource.CRISIS if verdict.urgent else _SOURCE_BY_ACTION[verdict.action]
+    case = _case_of(deps, conn, membership, frame, verdict, case_id, source, _STATE_BY_ACTION[verdict.action])
+    await deps.casework.open(case, actor="moderation")
+    status = "held" if verdict.action is Action.HOLD else "blocked"
+    # Someone in crisis is never rate-limited away from help.
+    rate = RateLimit(0, 0) if verdict.urgent else deps.post_rate
+    result = await deps.history.remember(membership.room.id, conn.user.id, frame.client_id, f"{status} {case_id}", rate)
+    if result.status == "rate":
+        raise Reject(ErrorCode.RATE_LIMITED, "slow down before posting again", ref=frame.client_id, status=429)
+    answered_status, _ = _answer(result.answer)
+    conn.send(Ack(client_id=frame.client_id, status=answered_status))
+    if result.status == "ok" and verdict.notice:
+        _notify(deps, conn, membership, frame, verdict.notice)
+
+
+def _notify(deps: Deps, conn: Connection, membership: RoomMembership, frame: Post, kind: str) -> None:
+    policy = deps.moderator.policy_for(membership.room.program)
+    texts = {
+        "crisis": policy.crisis_message,
+        "held": policy.held_message,
+        "blocked": policy.blocked_message,
+        "masked": policy.masked_message,
+    }
+    resources = []
+    if kind == "crisis":
+        resources = [Resource(label=r.label, kind=r.kind, value=r.value, body=r.body, note=r.note)
+                     for r in policy.crisis_resources]
+    conn.send(
+        Notice(kind=kind, text=texts.get(kind, ""), room=membership.room.id, ref=frame.client_id, resources=resources),
+        priority=True,
+    )
+
+
+def _case_of(
+    deps: Deps, conn: Connection, membership: RoomMembership, frame: Post, verdict: Verdict, case_id: str,
+    source: CaseSource, state: PostState,
+) -> Case:
+    now = now_ms()
+    return Case(
+        id=case_id, program=membership.room.program, room=membership.room.id, source=source,
+        categories=[c.value for c in verdict.categories], severity=verdict.severity, urgent=verdict.urgent,
+        created=now, updated=now, post_state=state, reasons=reasons_of(verdict),
+        post=CasePost(
+            author_id=conn.user.id, author_handle=conn.user.handle, author_role=conn.user.role.value, text=frame.text,
+            ts=now, client_id=frame.client_id, masked_text=verdict.text if verdict.action is Action.MASK else None,
+        ),
+    )
+
+
+async def _attach_message(deps: Deps, case_id: str, message_id: str) -> None:
+    def change(case: Case) -> None:
+        case.message_id = message_id
+        case.post_state = PostState.PUBLISHED
+
+    await deps.cases.update(case_id, change)
+
+
+def _answer(answer: str) -> tuple[str, str | None]:
+    status, _, ident = answer.partition(" ")
+    return status, (ident if status == "published" else None)

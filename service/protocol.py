@@ -1,0 +1,230 @@
+"""The WebSocket wire protocol: every frame in both directions, and its codec.
+
+One tagged union per direction; ``"type"`` is the tag. Inbound frames forbid unknown
+fields and carry size limits, so decoding *is* validation. New fields always get defaults
+so older clients keep working.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+# Identifiers are server-made (``r_…``, ``u_…``); the pattern keeps them safe to embed in
+# Redis keys and pre-encoded frames.
+Ident = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+StreamId = Annotated[str, Meta(max_length=41, pattern=r"^\d{1,20}-\d{1,20}$")]
+ClientId = Annotated[str, Meta(min_length=1, max_length=64)]
+PostText = Annotated[str, Meta(min_length=1, max_length=4000)]
+Reason = Annotated[str, Meta(max_length=500)]
+
+MAX_FRAME_BYTES = 16 * 1024
+
+
+class _Inbound(Struct, frozen=True, forbid_unknown_fields=True, tag_field="type"):
+    pass
+
+
+class Join(_Inbound, tag="join"):
+    """Enter a room; ``after`` resumes from the last message id the client saw."""
+
+    room: Ident
+    after: StreamId | None = None
+
+
+class Leave(_Inbound, tag="leave"):
+    """Leave a room."""
+
+    room: Ident
+
+
+class Post(_Inbound, tag="post"):
+    """Post text to a joined room; ``client_id`` makes retries idempotent."""
+
+    room: Ident
+    text: PostText
+    client_id: ClientId
+
+
+class Typing(_Inbound, tag="typing"):
+    """Tell the room this member is typing (ephemeral, rate-limited)."""
+
+    room: Ident
+
+
+class Ping(_Inbound, tag="ping"):
+    """Keep-alive; answered by ``pong``."""
+
+    nonce: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class Report(_Inbound, tag="report"):
+    """Report a post in a joined room to the program's counselors."""
+
+    room: Ident
+    message: StreamId
+    reason: Reason = ""
+
+
+class Hide(_Inbound, tag="hide"):
+    """A room host hides a post pending counselor review."""
+
+    room: Ident
+    message: StreamId
+    reason: Reason = ""
+
+
+ClientFrame = Join | Leave | Post | Typing | Ping | Report | Hide
+
+
+class _Outbound(Struct, frozen=True, tag_field="type", omit_defaults=True):
+    pass
+
+
+class Author(Struct, frozen=True):
+    """Who wrote a post, as others see them (pseudonymous)."""
+
+    id: str
+    handle: str
+    role: str = "member"
+
+
+class Message(_Outbound, tag="message"):
+    """A post visible to the room. ``id`` is monotonic per room and is the resume cursor."""
+
+    room: str
+    id: str
+    author: Author
+    text: str
+    ts: int
+    delayed: bool = False
+    masked: bool = False
+
+
+class Member(Struct, frozen=True):
+    """A person present in a room."""
+
+    id: str
+    handle: str
+    role: str = "member"
+
+
+class RoomState(Struct, frozen=True, omit_defaults=True):
+    """What a client needs to render a room; grows with host controls (defaults keep old clients working)."""
+
+    name: str
+    kind: str
+    program: str
+    can_post: bool = True
+    is_host: bool = False
+
+
+class Joined(_Outbound, tag="joined", omit_defaults=False):
+    """Answer to ``join``: history (oldest first), who is here and the room's state."""
+
+    room: str
+    history: list[Message]
+    presence: list[Member]
+    state: RoomState
+    recovered: bool = True
+
+
+class Left(_Outbound, tag="left"):
+    """Answer to ``leave``."""
+
+    room: str
+
+
+class Ack(_Outbound, tag="ack"):
+    """Answer to ``post``: ``published``, ``held`` (waiting for review) or ``blocked``."""
+
+    client_id: str
+    status: str
+    id: str | None = None
+
+
+class Presence(_Outbound, tag="presence"):
+    """Someone came into or went out of a room."""
+
+    room: str
+    event: Literal["join", "leave"]
+    member: Member
+
+
+class TypingNotice(_Outbound, tag="typing"):
+    """Someone in the room is typing."""
+
+    room: str
+    member: Member
+
+
+class Removed(_Outbound, tag="removed"):
+    """A post was hidden or removed; clients drop it from view."""
+
+    room: str
+    id: str
+
+
+class Reported(_Outbound, tag="reported"):
+    """Answer to ``report``: counselors have it."""
+
+    room: str
+    message: str
+
+
+class Resource(Struct, frozen=True, omit_defaults=True):
+    """A crisis line or other support resource, rendered as a tappable link."""
+
+    label: str
+    kind: str
+    value: str
+    body: str = ""
+    note: str = ""
+
+
+class Notice(_Outbound, tag="notice"):
+    """A private notice to one member: crisis support, held post, warning, mute…"""
+
+    kind: str
+    text: str
+    room: str | None = None
+    ref: str | None = None
+    resources: list[Resource] = msgspec.field(default_factory=list)
+    until: int | None = None
+
+
+class CaseEvent(_Outbound, tag="case"):
+    """Live counselor-queue event (new, claimed, released, resolved, updated)."""
+
+    event: str
+    case: dict[str, object]
+
+
+class Pong(_Outbound, tag="pong"):
+    """Answer to ``ping``."""
+
+    nonce: str | None = None
+
+
+class Error(_Outbound, tag="error"):
+    """A frame was refused; ``ref`` names the client frame (its ``client_id`` or room)."""
+
+    code: str
+    detail: str
+    ref: str | None = None
+
+
+ServerFrame = (
+    Joined | Left | Message | Ack | Presence | TypingNotice | Removed | Reported | Notice | CaseEvent | Pong | Error
+)
+
+# Codecs are built once: they are the hot path of every connection.
+decoder = msgspec.json.Decoder(ClientFrame)
+encoder = msgspec.json.Encoder()
+
+
+def encode(frame: ServerFrame) -> bytes:
+    """Encode a server frame to JSON bytes."""
+    return encoder.encode(frame)

@@ -1,0 +1,304 @@
+"""Test helpers: real app instances, real WebSocket clients, bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from service.app import create_app
+from service.deps import Deps
+from service.models import Role, Room, RoomKind, User
+from service.settings import Settings
+from tests.redis_server import free_port, reachable
+
+WAIT = 3.0
+
+
+async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = WAIT, interval: float = 0.02) -> Any:
+    """The one poller: retry ``check`` until it returns truthy, bounded by a deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result) or isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class Instance:
+    """One app instance served by uvicorn on a real port."""
+
+    settings: Settings
+    port: int
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+    app: Any
+
+    @property
+    def url(self) -> str:
+        """HTTP base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """WebSocket URL."""
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def deps(self) -> Deps:
+        """The instance's services."""
+        deps: Deps = self.app.state.deps
+        return deps
+
+    async def stop(self) -> None:
+        """Graceful stop."""
+        self.server.should_exit = True
+        await self.task
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, **overrides: Any) -> AsyncIterator[Instance]:
+    """Serve ``create_app(settings)`` in this event loop on a free port."""
+    port = free_port()
+    app = create_app(settings, **overrides)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_config=None, lifespan="on",
+                            ws_max_size=65536)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started or task.done(), timeout=10)
+    if task.done():
+        task.result()
+    instance = Instance(settings, port, server, task, app)
+    try:
+        yield instance
+    finally:
+        if not task.done():
+            await instance.stop()
+
+
+class WsClient:
+    """A real WebSocket client that records every frame and lets tests await specific ones."""
+
+    def __init__(self, conn: ClientConnection) -> None:
+        self.conn = conn
+        self.frames: list[dict[str, Any]] = []
+        self._new = asyncio.Condition()
+        self.closed: asyncio.Future[tuple[int | None, str]] = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.conn:
+                frame = json.loads(raw)
+                async with self._new:
+                    self.frames.append(frame)
+                    self._new.notify_all()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            rcvd = self.conn.close_rcvd
+            if not self.closed.done():
+                self.closed.set_result((rcvd.code if rcvd else None, rcvd.reason if rcvd else ""))
+            async with self._new:
+                self._new.notify_all()
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        """Send a frame (a dict is JSON-encoded)."""
+        await self.conn.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    def matching(self, kind: str, **fields: Any) -> list[dict[str, Any]]:
+        """Frames received so far of a type whose fields match."""
+        return [f for f in self.frames if f.get("type") == kind and all(f.get(k) == v for k, v in fields.items())]
+
+    async def expect(self, kind: str, timeout: float = WAIT, **fields: Any) -> dict[str, Any]:
+        """Wait for the first (not yet consumed) matching frame."""
+        async with asyncio.timeout(timeout):
+            async with self._new:
+                while True:
+                    found = self.matching(kind, **fields)
+                    if found:
+                        return found[0]
+                    if self.closed.done():
+                        raise AssertionError(f"closed {self.closed.result()} before {kind} {fields}")
+                    await self._new.wait()
+
+    async def expect_count(self, kind: str, count: int, timeout: float = WAIT, **fields: Any) -> list[dict[str, Any]]:
+        """Wait until ``count`` matching frames arrived."""
+        async with asyncio.timeout(timeout):
+            async with self._new:
+                while len(self.matching(kind, **fields)) < count:
+                    if self.closed.done():
+                        raise AssertionError(f"closed {self.closed.result()} with {len(self.matching(kind))} {kind}")
+                    await self._new.wait()
+        return self.matching(kind, **fields)
+
+    async def join(self, room: str, after: str | None = None) -> dict[str, Any]:
+        """Join and wait for ``joined``."""
+        before = len(self.matching("joined", room=room))
+        frame: dict[str, Any] = {"type": "join", "room": room}
+        if after:
+            frame["after"] = after
+        await self.send(frame)
+        frames = await self.expect_count("joined", before + 1, room=room)
+        return frames[-1]
+
+    async def post(self, room: str, text: str, client_id: str) -> dict[str, Any]:
+        """Post and wait for the ack."""
+        await self.send({"type": "post", "room": room, "text": text, "client_id": client_id})
+        return await self.expect("ack", client_id=client_id)
+
+    async def wait_closed(self, timeout: float = WAIT) -> tuple[int | None, str]:
+        """Wait for the server to close the socket; returns (code, reason)."""
+        async with asyncio.timeout(timeout):
+            return await asyncio.shield(self.closed)
+
+    async def close(self) -> None:
+        """Close from the client side."""
+        await self.conn.close()
+        with contextlib.suppress(BaseException):
+            await self._reader
+
+
+@contextlib.asynccontextmanager
+async def ws_client(
+    url: str, token: str | None = None, origin: str | None = None, **kw: Any
+) -> AsyncIterator[WsClient]:
+    """Connect with a bearer token (and optionally an Origin)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    conn = await websockets.connect(url, additional_headers=headers, origin=origin, open_timeout=5, **kw)
+    client = WsClient(conn)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@dataclass
+class Person:
+    """A signed-in test user."""
+
+    user: User
+    token: str
+    password: str = "correct horse battery"
+
+
+@dataclass
+class World:
+    """A program with rooms and people, made directly through the stores."""
+
+    deps: Deps
+    program: str = ""
+    rooms: dict[str, Room] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+
+    async def make_program(self, name: str = "Test IOP") -> str:
+        """Create the program."""
+        self.program = (await self.deps.directory.create_program(name)).id
+        return self.program
+
+    async def make_room(self, name: str, kind: RoomKind = RoomKind.COHORT, hosts: list[str] | None = None) -> Room:
+        """Create a room in the program."""
+        room = await self.deps.directory.create_room(self.program, name, kind, hosts)
+        self.rooms[name] = room
+        return room
+
+    async def make_person(self, handle: str, role: Role = Role.MEMBER, programs: list[str] | None = None) -> Person:
+        """Create and sign in a user."""
+        password = "correct horse battery"
+        user = await self.deps.accounts.create_user(handle, password, role, programs or [self.program])
+        token = await self.deps.accounts.create_session(user)
+        person = Person(user, token, password)
+        self.people[handle] = person
+        return person
+
+
+async def http(instance: Instance) -> httpx.AsyncClient:
+    """An HTTP client for one instance."""
+    return httpx.AsyncClient(base_url=instance.url, timeout=5)
+
+
+@dataclass
+class ProcessInstance:
+    """``between serve`` in a child process, for tests that kill an instance."""
+
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """HTTP base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """WebSocket URL."""
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    async def start(self) -> ProcessInstance:
+        """Start and wait until /readyz answers."""
+        env = {**os.environ, **self.env, "BETWEEN_PORT": str(self.port), "BETWEEN_HOST": "127.0.0.1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        async def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError("instance exited during start-up")
+            if not reachable_http(self.port):
+                return False
+            async with httpx.AsyncClient() as client:
+                try:
+                    return (await client.get(f"{self.url}/readyz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+        await eventually(ready, timeout=20, interval=0.05)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, no cleanup."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM and wait."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def reachable_http(port: int) -> bool:
+    """Whether the port accepts connections."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+__all__ = ["Instance", "ProcessInstance", "World", "WsClient", "eventually", "reachable", "running", "ws_client"]
