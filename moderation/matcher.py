@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 
+from .dispatch import rule_index, word_starts
 from .normalize import NormalizedText
-from .rules import CategoryRules, ContextCues, Rule
+from .rules import CategoryRules, ContextCues, RawPatterns, Rule
 from .types import Finding
 
 _WORD = re.compile(r"[a-z']+")
@@ -18,7 +21,7 @@ _QUOTE = re.compile(r"\"[^\"\n]{1,300}\"|(?<!\w)'[^\n]{1,300}?'(?!\w)")
 class _Scan:
     """Per-post lazily computed context shared by every category."""
 
-    __slots__ = ("_clauses", "_quotes", "_sentences", "cues", "norm")
+    __slots__ = ("_clauses", "_exceptions", "_quotes", "_sentences", "cues", "norm")
 
     def __init__(self, norm: NormalizedText, cues: ContextCues) -> None:
         self.norm = norm
@@ -26,6 +29,7 @@ class _Scan:
         self._clauses: list[int] | None = None
         self._sentences: list[int] | None = None
         self._quotes: list[tuple[int, int]] | None = None
+        self._exceptions: dict[str, list[tuple[int, int]]] = {}
 
     def clause_start(self, pos: int) -> int:
         if self._clauses is None:
@@ -48,6 +52,14 @@ class _Scan:
         j = bisect_right(marks, end - 1)
         e = marks[j] if j < len(marks) else len(self.norm.text)
         return s, e
+
+    def excepted(self, cat: CategoryRules, a: int, b: int) -> bool:
+        if cat.exceptions is None:
+            return False
+        spans = self._exceptions.get(cat.category)
+        if spans is None:
+            spans = self._exceptions[cat.category] = [e.span() for e in cat.exceptions.finditer(self.norm.text)]
+        return any(x < b and a < y for x, y in spans)
 
     def quoted(self, start: int, end: int) -> bool:
         if self._quotes is None:
@@ -78,41 +90,48 @@ def scan(norm: NormalizedText, cues: ContextCues, categories: tuple[CategoryRule
     """All findings for one normalised post."""
     ctx = _Scan(norm, cues)
     findings: list[Finding] = []
+    raw = _RawText(norm.original)
+    starts = word_starts(norm.text)
     for cat in categories:
-        if cat.normalized is not None:
-            _scan_normalized(ctx, cat, findings)
+        if norm.collapsed and cat.loose is not None:
+            # Spaced-out letters were collapsed into one word: use the variant whose spaces may be absent.
+            _accept(ctx, cat, cat.normalized_rules, _search_all(cat.loose, norm.text), findings)
+        elif cat.normalized is not None:
+            _accept(ctx, cat, cat.normalized_rules, cat.normalized.candidates(norm.text, starts), findings)
         if cat.raw is not None:
-            _scan_raw(norm.original, cat, findings)
+            _scan_raw(raw, cat.raw, cat.raw_rules, findings)
+        for g in cat.gated:
+            text = raw.lowered_or_folded
+            if g.rule.gate and not any(s in text for s in g.rule.gate):
+                continue
+            if g.gate_regex is not None and g.gate_regex.search(text) is None:
+                continue
+            _scan_raw(raw, g.patterns, (g.rule,), findings)
     return findings
 
 
-def _scan_normalized(ctx: _Scan, cat: CategoryRules, out: list[Finding]) -> None:
-    assert cat.normalized is not None
-    text = ctx.norm.text
-    exc_spans: list[tuple[int, int]] | None = None
+def _search_all(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match start, so a suppressed hit does not hide a later overlapping one."""
     pos = 0
-    n = len(text)
-    while pos <= n:
-        m = cat.normalized.search(text, pos)
-        if m is None:
-            break
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
+def _accept(
+    ctx: _Scan, cat: CategoryRules, rules: tuple[Rule, ...], matches: Iterable[re.Match[str]], out: list[Finding]
+) -> None:
+    last_end = 0
+    for m in matches:
         a, b = m.span()
-        rule = cat.normalized_rules[int(m.lastgroup[1:])] if m.lastgroup else None
-        if rule is None or a == b:
-            pos = a + 1
+        if a < last_end or a == b:
             continue
-        if cat.exceptions is not None:
-            if exc_spans is None:
-                exc_spans = [e.span() for e in cat.exceptions.finditer(text)]
-            if any(x < b and a < y for x, y in exc_spans):
-                pos = a + 1
-                continue
-        if _suppressed(ctx, rule, a, b):
-            pos = a + 1
+        rule = rules[rule_index(m.lastgroup)] if m.lastgroup else rules[0]
+        if ctx.excepted(cat, a, b) or _suppressed(ctx, rule, a, b):
             continue
         start, end = ctx.norm.span(a, b)
         out.append(Finding(rule.category, rule.severity, rule.id, start, end, rule.explanation))
-        pos = b
+        last_end = b
 
 
 def _suppressed(ctx: _Scan, rule: Rule, a: int, b: int) -> bool:
@@ -124,12 +143,33 @@ def _suppressed(ctx: _Scan, rule: Rule, a: int, b: int) -> bool:
     return rule.quotable and ctx.quoted(a, b)
 
 
-def _scan_raw(original: str, cat: CategoryRules, out: list[Finding]) -> None:
-    assert cat.raw is not None
-    for m in cat.raw.finditer(original):
-        if not m.lastgroup or m.start() == m.end():
+class _RawText:
+    """The original text, width-folded and lowercased once, for original-text rules."""
+
+    __slots__ = ("folded", "lowered", "lowered_or_folded")
+
+    def __init__(self, original: str) -> None:
+        folded = original
+        if not original.isascii():
+            nfkc = unicodedata.normalize("NFKC", original)
+            # Fold fullwidth digits and letters only when every position stays in place.
+            if len(nfkc) == len(original):
+                folded = nfkc
+        lowered = folded.lower()
+        self.folded = folded
+        self.lowered: str | None = lowered if len(lowered) == len(folded) else None
+        self.lowered_or_folded = lowered
+
+
+def _scan_raw(raw: _RawText, patterns: RawPatterns, rules: tuple[Rule, ...], out: list[Finding]) -> None:
+    if raw.lowered is not None:
+        matches = patterns.lower.finditer(raw.lowered)
+    else:
+        matches = patterns.folded.finditer(raw.folded)
+    for m in matches:
+        if m.start() == m.end():
             continue
-        rule = cat.raw_rules[int(m.lastgroup[1:])]
+        rule = rules[int(m.lastgroup[1:])] if m.lastgroup else rules[0]
         if rule.allow:
             key = re.sub(r"\D", "", m.group(0)) or m.group(0).lower()
             if key in rule.allow or (key.startswith("1") and key[1:] in rule.allow):

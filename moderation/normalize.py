@@ -31,6 +31,7 @@ class NormalizedText:
     text: str
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    collapsed: bool = False
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised [start, end) span back to the original text."""
@@ -45,13 +46,13 @@ class Normalizer:
 
     def __init__(self, tables: NormalizeTables) -> None:
         self._tables = tables
-        self._fold_cache: dict[str, str] = {}
-        self._ascii_table = str.maketrans(
-            {k: v for k, v in tables.confusables.items() if k.isascii() and len(v) == 1 and len(k) == 1}
-        )
+        self._odd: set[str] = set()
+        self._odd_re: re.Pattern[str] | None = None
+        self._table = _FoldTable(self)
         self._leet = dict(tables.leet)
         leet_class = "".join(re.escape(c) for c in tables.leet)
         self._has_leet = re.compile(f"[{leet_class}]") if leet_class else None
+        self._leet_token = re.compile(rf"[^\s]*[{leet_class}][^\s]*") if leet_class else None
         # Leet chars that only count between letters: they are ordinary punctuation at word edges.
         self._inner_only = frozenset("!|+")
         seps = re.escape(tables.separators)
@@ -67,34 +68,38 @@ class Normalizer:
         if self._has_leet is not None and self._has_leet.search("".join(chars)):
             self._unleet(chars)
         text = "".join(chars)
-        if self._spaced.search(text):
+        collapsed = self._spaced.search(text) is not None
+        if collapsed:
             text, starts, ends = _rewrite(text, starts, ends, self._spaced, self._despace)
         if self._repeat.search(text):
             text, starts, ends = _rewrite(text, starts, ends, self._repeat, self._squeeze)
-        return NormalizedText(original, text, tuple(starts), tuple(ends))
+        return NormalizedText(original, text, tuple(starts), tuple(ends), collapsed)
 
     def _fold(self, original: str) -> tuple[list[str], list[int], list[int]]:
-        if original.isascii():
-            # Fast path: one char in, one char out.
-            folded = original.translate(self._ascii_table).lower()
-            if len(folded) == len(original):
-                idx = list(range(len(original)))
-                return list(folded), idx, [i + 1 for i in idx]
+        folded = original.translate(self._table)
+        if len(folded) == len(original) and (self._odd_re is None or self._odd_re.search(original) is None):
+            # Fast path: every char folded to exactly one char, so positions are unchanged.
+            idx = list(range(len(original)))
+            return list(folded), idx, [i + 1 for i in idx]
         chars: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
-        cache = self._fold_cache
+        table = self._table
         for i, ch in enumerate(original):
-            out = cache.get(ch)
-            if out is None:
-                out = self._fold_char(ch)
-                if len(cache) < 50_000:
-                    cache[ch] = out
-            for c in out:
+            for c in table[ord(ch)]:
                 chars.append(c)
                 starts.append(i)
                 ends.append(i + 1)
         return chars, starts, ends
+
+    def fold_char(self, ch: str) -> str:
+        """Fold one character (cached by the translate table)."""
+        out = self._fold_char(ch)
+        if len(out) != 1:
+            # Remember chars that change length so the fast path knows to map positions.
+            self._odd.add(ch)
+            self._odd_re = re.compile("[" + "".join(re.escape(c) for c in sorted(self._odd)) + "]")
+        return out
 
     def _fold_char(self, ch: str) -> str:
         t = self._tables
@@ -105,7 +110,7 @@ class Normalizer:
         if ch in t.confusables:
             return t.confusables[ch]
         if ch.isspace():
-            return " "
+            return "\n" if ch == "\n" else " "
         decomposed = unicodedata.normalize("NFKD", ch)
         base = "".join(c for c in decomposed if not unicodedata.combining(c))
         out = "".join(t.confusables.get(c, c) for c in base.lower())
@@ -113,21 +118,11 @@ class Normalizer:
 
     def _unleet(self, chars: list[str]) -> None:
         """Replace leet chars in place (length-preserving) inside words that have letters."""
-        n = len(chars)
-        i = 0
-        leet = self._leet
-        while i < n:
-            if chars[i] == " ":
-                i += 1
-                continue
-            j = i
-            while j < n and chars[j] != " ":
-                j += 1
-            token = chars[i:j]
-            letters = sum(1 for c in token if c.isalpha())
-            if letters >= 2 and any(c in leet for c in token):
+        assert self._leet_token is not None
+        for m in self._leet_token.finditer("".join(chars)):
+            i, j = m.span()
+            if sum(1 for c in chars[i:j] if c.isalpha()) >= 2:
                 self._unleet_token(chars, i, j)
-            i = j
 
     def _unleet_token(self, chars: list[str], i: int, j: int) -> None:
         leet = self._leet
@@ -155,6 +150,20 @@ class Normalizer:
     def _squeeze(self, m: re.Match[str]) -> str:
         c = m.group(1)
         return c * 2 if c in self._keep_double else c
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table that folds and caches each character on first sight."""
+
+    def __init__(self, owner: Normalizer) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def __missing__(self, key: int) -> str:
+        out = self._owner.fold_char(chr(key))
+        if len(self) < 50_000:
+            self[key] = out
+        return out
 
 
 def _rewrite(

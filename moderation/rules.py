@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import dispatch
+from .dispatch import Dispatch
 from .normalize import NormalizeTables
 from .types import Category
 
@@ -17,7 +19,13 @@ POLICY_FILE = "policy.toml"
 NORMALIZE_FILE = "normalize.toml"
 CONTEXT_FILE = "context.toml"
 _SPECIAL = {POLICY_FILE, NORMALIZE_FILE, CONTEXT_FILE}
+STRICT_SPACE = r"\s+"
+LOOSE_SPACE = r"\s*"
 _MACRO = re.compile(r"%([a-z_]+)%")
+_RULE_KEYS = frozenset(
+    {"id", "severity", "explanation", "patterns", "negatable", "story", "quotable", "target", "allow", "gate", "gate_regex"}
+)
+_FILE_KEYS = frozenset({"category", "macros", "rules", "exceptions", "thresholds"})
 
 
 class RuleError(ValueError):
@@ -36,6 +44,24 @@ class Rule:
     story: bool
     quotable: bool
     allow: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RawPatterns:
+    """Original-text patterns: `lower` runs on lowercased text (fast), `folded` with IGNORECASE."""
+
+    lower: re.Pattern[str]
+    folded: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class GatedRule:
+    """An original-text rule that only runs when one of its gate substrings is in the post."""
+
+    rule: Rule
+    patterns: RawPatterns
+    gate_regex: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +69,14 @@ class CategoryRules:
     """All rules of one category, compiled into one alternation per target text."""
 
     category: Category
-    normalized: re.Pattern[str] | None
+    normalized: Dispatch | None
     normalized_rules: tuple[Rule, ...]
-    raw: re.Pattern[str] | None
+    raw: RawPatterns | None
     raw_rules: tuple[Rule, ...]
     exceptions: re.Pattern[str] | None
+    loose: re.Pattern[str] | None = None
+    # Original-text rules with a `gate` run on their own, only when a gate string is in the post.
+    gated: tuple[GatedRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +128,9 @@ def load_ruleset(rules_dir: Path = RULES_DIR) -> RuleSet:
             category = Category(doc["category"])
         except (KeyError, ValueError):
             raise RuleError(f"{name}: missing or unknown 'category'") from None
+        unknown = set(doc) - _FILE_KEYS
+        if unknown:
+            raise RuleError(f"{name}: unknown keys {sorted(unknown)}")
         local = {**macros, **doc.get("macros", {})}
         categories.append(_compile_category(name, category, doc, local))
         if category is Category.SPAM:
@@ -132,7 +164,7 @@ def _context_cues(doc: dict[str, Any]) -> ContextCues:
     )
 
 
-def _expand(pattern: str, macros: Mapping[str, list[str]], where: str, spaces: bool) -> str:
+def _expand(pattern: str, macros: Mapping[str, list[str]], where: str, spaces: str | None) -> str:
     def sub(m: re.Match[str]) -> str:
         items = macros.get(m.group(1))
         if items is None:
@@ -140,19 +172,24 @@ def _expand(pattern: str, macros: Mapping[str, list[str]], where: str, spaces: b
         return "(?:" + "|".join(sorted(items, key=len, reverse=True)) + ")"
 
     out = _MACRO.sub(sub, pattern)
-    if spaces:
-        # A space in a normalised-text pattern also matches no space, so "kill myself"
-        # catches the collapsed "k i l l m y s e l f" -> "killmyself".
-        out = out.replace(" ", r"\s*")
+    if spaces is not None:
+        # " ?" means "optional space" ("any ?one"); other spaces follow the variant.
+        out = out.replace(" ?", r"\s*").replace(" ", spaces)
     return out
 
 
 def _compile_category(name: str, category: Category, doc: dict[str, Any], macros: Mapping[str, list[str]]) -> CategoryRules:
-    norm_rules: list[tuple[Rule, str]] = []
+    gate_regexes: dict[str, re.Pattern[str]] = {}
+    norm_rules: list[tuple[Rule, list[str]]] = []
+    loose_rules: list[tuple[Rule, str]] = []
     raw_rules: list[tuple[Rule, str]] = []
     for i, spec in enumerate(doc.get("rules", [])):
         rid = spec.get("id") or f"{category}.{i}"
         where = f"{name}:{rid}"
+        unknown = set(spec) - _RULE_KEYS
+        if unknown:
+            # Usually a file-level key written after a [[rules]] table, which TOML attaches to the rule.
+            raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
         try:
             severity = int(spec["severity"])
             patterns = list(spec["patterns"])
@@ -163,6 +200,13 @@ def _compile_category(name: str, category: Category, doc: dict[str, Any], macros
         target = spec.get("target", "normalized")
         if target not in ("normalized", "raw"):
             raise RuleError(f"{where}: target must be 'normalized' or 'raw'")
+        if ("gate" in spec or "gate_regex" in spec) and target != "raw":
+            raise RuleError(f"{where}: 'gate' and 'gate_regex' are only for target = 'raw' rules")
+        if "gate_regex" in spec:
+            try:
+                gate_regexes[rid] = re.compile(spec["gate_regex"])
+            except re.error as exc:
+                raise RuleError(f"{where}: bad gate_regex ({exc})") from None
         rule = Rule(
             id=rid,
             category=category,
@@ -172,32 +216,59 @@ def _compile_category(name: str, category: Category, doc: dict[str, Any], macros
             story=bool(spec.get("story", category in (Category.CRISIS, Category.RELAPSE))),
             quotable=bool(spec.get("quotable", category is Category.HARASSMENT)),
             allow=tuple(re.sub(r"\D", "", a) or a.lower() for a in spec.get("allow", [])),
+            gate=tuple(str(g).lower() for g in spec.get("gate", [])),
         )
-        expanded = "|".join(f"(?:{_expand(p, macros, where, target == 'normalized')})" for p in patterns)
         try:
-            re.compile(expanded)
+            if target == "normalized":
+                # A space in a pattern matches whitespace; the loose variant (used only when the
+                # normaliser collapsed spaced-out letters, "k i l l m y s e l f") matches no space too.
+                strict = [_expand(p, macros, where, STRICT_SPACE) for p in patterns]
+                for sp in strict:
+                    re.compile(sp)
+                loose = "|".join(f"(?:{_expand(p, macros, where, LOOSE_SPACE)})" for p in patterns)
+                norm_rules.append((rule, strict))
+                loose_rules.append((rule, loose))
+            else:
+                expanded = "|".join(f"(?:{_expand(p, macros, where, None)})" for p in patterns)
+                re.compile(expanded)
+                raw_rules.append((rule, expanded))
         except re.error as exc:
             raise RuleError(f"{where}: bad regex ({exc})") from None
-        (norm_rules if target == "normalized" else raw_rules).append((rule, expanded))
     # Stricter rules first: at one position the first alternative wins.
+    gated = tuple(
+        GatedRule(r, _raw_patterns([(r, p)]), gate_regexes.get(r.id)) for r, p in raw_rules if r.gate or r.id in gate_regexes
+    )
     norm_rules.sort(key=lambda rp: -rp[0].severity)
-    raw_rules.sort(key=lambda rp: -rp[0].severity)
-    exc_list = [_expand(p, macros, f"{name}:exceptions", True) for p in doc.get("exceptions", [])]
+    loose_rules.sort(key=lambda rp: -rp[0].severity)
+    raw_rules = sorted(
+        (rp for rp in raw_rules if not rp[0].gate and rp[0].id not in gate_regexes), key=lambda rp: -rp[0].severity
+    )
+    exc_list = [_expand(p, macros, f"{name}:exceptions", r"\s*") for p in doc.get("exceptions", [])]
     try:
         exceptions = re.compile("|".join(f"(?:{p})" for p in exc_list)) if exc_list else None
     except re.error as exc:
         raise RuleError(f"{name}: bad exception regex ({exc})") from None
     return CategoryRules(
         category=category,
-        normalized=_combine(norm_rules, 0),
+        normalized=dispatch.build([(i, p) for i, (_, ps) in enumerate(norm_rules) for p in ps]) if norm_rules else None,
         normalized_rules=tuple(r for r, _ in norm_rules),
-        raw=_combine(raw_rules, re.IGNORECASE),
+        raw=_raw_patterns(raw_rules) if raw_rules else None,
         raw_rules=tuple(r for r, _ in raw_rules),
         exceptions=exceptions,
+        loose=_combine(loose_rules, 0),
+        gated=gated,
     )
+
+
+def _raw_patterns(rules: list[tuple[Rule, str]]) -> RawPatterns:
+    lower = _combine(rules, 0)
+    folded = _combine(rules, re.IGNORECASE)
+    assert lower is not None and folded is not None
+    return RawPatterns(lower, folded)
 
 
 def _combine(rules: list[tuple[Rule, str]], flags: int) -> re.Pattern[str] | None:
     if not rules:
         return None
     return re.compile("|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(rules)), flags)
+

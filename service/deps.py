@@ -19,6 +19,7 @@ from service.directory import Directory
 from service.keys import AccountKeys
 from service.redis_conn import RedisHandle
 from service.settings import Settings
+from service.stats import Stats
 
 if TYPE_CHECKING:
     from moderation.pipeline import Moderator
@@ -48,6 +49,7 @@ class Deps:
     instance_id: str
     post_rate: RateLimit
     connections: set[Connection] = field(default_factory=set)
+    stats: Stats = field(default_factory=Stats)
 
     @property
     def redis(self) -> Redis:

@@ -86,6 +86,8 @@ async def handle_post(deps: Deps, conn: Connection, frame: Post) -> None:
                      ref=frame.client_id, status=429)
     status, message_id = _answer(result.answer) if result.status == "dup" else ("published", result.answer)
     conn.send(Ack(client_id=frame.client_id, status=status, id=message_id))
+    if result.status == "ok":
+        deps.stats.posts_published += 1
     if result.status == "ok" and case is not None:
         await _attach_message(deps, case.id, message_id)
         if verdict.notice == "masked":
@@ -104,6 +106,7 @@ async def _withhold(
     result = await deps.history.remember(membership.room.id, conn.user.id, frame.client_id, f"{status} {case_id}", rate)
     if result.status == "rate":
         raise Reject(ErrorCode.RATE_LIMITED, "slow down before posting again", ref=frame.client_id, status=429)
+    deps.stats.posts_withheld += result.status == "ok"
     answered_status, _ = _answer(result.answer)
     conn.send(Ack(client_id=frame.client_id, status=answered_status))
     if result.status == "ok" and verdict.notice:

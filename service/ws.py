@@ -36,9 +36,18 @@ def _ref_of(text: str) -> str | None:
     return None
 
 
-def _classify(exc: msgspec.MSGSPEC_ERRORS, text: str) -> Reject:  # type: ignore[valid-type]
+def _is_json(text: str) -> bool:
+    # Typed decoding can fail on the shape before it reaches a syntax error further on.
+    try:
+        msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return False
+    return True
+
+
+def _classify(exc: msgspec.DecodeError, text: str) -> Reject:
     message = str(exc)
-    if not isinstance(exc, msgspec.ValidationError):
+    if not isinstance(exc, msgspec.ValidationError) or not _is_json(text):
         return Reject(ErrorCode.BAD_JSON, "frame is not valid JSON")
     if "`$.type`" in message and "Invalid value" in message:
         return Reject(ErrorCode.UNKNOWN_TYPE, message, ref=_ref_of(text))
@@ -70,6 +79,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     conn.refresh_requested = lambda _frame: _schedule_refresh(deps, conn, close_with)
     conn.close_with = close_with
     deps.connections.add(conn)
+    deps.stats.connections_opened += 1
     deps.hub.attach_user(user.id, conn)
     logger.info("connected", extra={"conn_id": conn.id, "user_id": user.id})
     reader = asyncio.create_task(_read(deps, conn, websocket, close_with))
@@ -79,6 +89,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await asyncio.wait([reader, writer, closing], return_when=asyncio.FIRST_COMPLETED)
         if closing.done():
             code, reason = closing.result().code, closing.result().reason
+            if code == CloseCode.SLOW_CONSUMER:
+                deps.stats.slow_disconnects += 1
+            elif code == CloseCode.TOO_MANY_BAD_FRAMES:
+                deps.stats.abuse_disconnects += 1
         elif reader.done() and not reader.cancelled() and reader.exception() is not None:
             logger.error("reader crashed", exc_info=reader.exception(), extra={"conn_id": conn.id})
             code, reason = CloseCode.INTERNAL, "internal error"
@@ -94,9 +108,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         deps.hub.detach_user(user.id, conn)
         deps.connections.discard(conn)
         await leave_all(deps, conn)
-        with contextlib.suppress(Exception):
+        try:
             async with asyncio.timeout(2):
                 await websocket.close(code=code, reason=reason)
+        except Exception as exc:  # the peer is usually already gone
+            logger.debug("close failed", extra={"error": type(exc).__name__})
         logger.info("disconnected", extra={"conn_id": conn.id, "close_code": int(code)})
 
 
@@ -114,7 +130,7 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, close_with) 
                 raise Reject(ErrorCode.TOO_LARGE, f"frames are limited to {settings.max_frame_bytes} bytes")
             try:
                 frame = decoder.decode(text)
-            except msgspec.MSGSPEC_ERRORS as exc:
+            except msgspec.DecodeError as exc:
                 raise _classify(exc, text) from None
             await handle_frame(deps, conn, frame)
         except Reject as rej:

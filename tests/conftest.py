@@ -53,7 +53,7 @@ def make_settings(redis_url: str, prefix: str, tmp_path: Any) -> Callable[..., S
         base = Settings(
             redis_url=redis_url, key_prefix=prefix, data_dir=str(tmp_path / "var"), argon2_time_cost=1,
             argon2_memory_kib=1024, presence_interval_seconds=0.3, presence_ttl_seconds=1.2,
-            allowed_origins=["http://allowed.example"],
+            allowed_origins=["http://allowed.example"], post_rate_limit=1000,
         )
         return msgspec.structs.replace(base, **changes)
 

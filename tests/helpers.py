@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +28,7 @@ from service.settings import Settings
 from tests.redis_server import free_port, reachable
 
 WAIT = 3.0
+RULES_DIR = Path(__file__).resolve().parent.parent / "moderation" / "rules"
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = WAIT, interval: float = 0.02) -> Any:
@@ -114,9 +117,8 @@ class WsClient:
         except websockets.ConnectionClosed:
             pass
         finally:
-            rcvd = self.conn.close_rcvd
             if not self.closed.done():
-                self.closed.set_result((rcvd.code if rcvd else None, rcvd.reason if rcvd else ""))
+                self.closed.set_result((self.conn.close_code, self.conn.close_reason or ""))
             async with self._new:
                 self._new.notify_all()
 
@@ -288,6 +290,18 @@ class ProcessInstance:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def relaxed_rules(directory: Path) -> Path:
+    """A copy of the moderation rules whose flood limits allow load from one author (load tests only)."""
+    target = directory / "rules"
+    target.mkdir(exist_ok=True)
+    for source in RULES_DIR.glob("*.toml"):
+        text = source.read_text()
+        if source.name == "spam.toml":
+            text = re.sub(r"(?m)^(flood_hold|flood_block|repeat_hold)\s*=\s*\d+", r"\1 = 100000000", text)
+        (target / source.name).write_text(text)
+    return target
 
 
 def reachable_http(port: int) -> bool:

@@ -1,0 +1,179 @@
+// The realtime session: routes server frames into the store, and owns the author's
+// unacknowledged posts (re-sent with the same client_id after a reconnect).
+
+import * as api from "./api.js";
+import { newClientId } from "./ids.js";
+import { Socket } from "./socket.js";
+
+export class Chat {
+  /**
+   * @param {import("./store.js").Store} store
+   * @param {{announce: (text: string) => void, signedOut: () => void}} hooks
+   */
+  constructor(store, hooks) {
+    this.store = store;
+    this.hooks = hooks;
+    this.current = null; // the room on screen, for announcements and read marks
+    this.caseListeners = new Set();
+    this.typingSentAt = new Map();
+    this.socket = new Socket({
+      onFrame: (f) => this.receive(f),
+      onStatus: (s) => this.status(s),
+      cursorOf: (room) => this.store.room(room).cursor,
+      stillSignedIn: async () => {
+        try {
+          await api.me();
+          return true;
+        } catch (err) {
+          return err.status !== 401;
+        }
+      },
+    });
+  }
+
+  start(roomIds) {
+    for (const id of roomIds) this.socket.want(id);
+    this.socket.start();
+  }
+
+  stop() {
+    this.socket.stop();
+  }
+
+  status(status) {
+    this.store.setConnection(status);
+    if (status === "signed-out") this.hooks.signedOut();
+  }
+
+  /** Live `case` frames (counselors): `fn(event, caseSummary)`. */
+  onCase(fn) {
+    this.caseListeners.add(fn);
+    return () => this.caseListeners.delete(fn);
+  }
+
+  receive(frame) {
+    const s = this.store;
+    switch (frame.type) {
+      case "joined":
+        s.joined(frame);
+        this.resend(frame.room);
+        if (this.current === frame.room) s.markRead(frame.room);
+        break;
+      case "message":
+        if (s.addMessage(frame)) this.arrived(frame);
+        break;
+      case "ack":
+        this.acked(frame);
+        break;
+      case "presence":
+        s.presence(frame);
+        break;
+      case "typing":
+        s.typing(frame);
+        break;
+      case "removed":
+        s.removeMessage(frame.room, frame.id);
+        break;
+      case "reported":
+        s.addNotice({ kind: "reported", room: frame.room, text: "Thank you. A counselor will look at that message." });
+        break;
+      case "notice":
+        this.noticed(frame);
+        break;
+      case "case":
+        for (const fn of this.caseListeners) fn(frame.event, frame.case);
+        break;
+      case "error":
+        this.refused(frame);
+        break;
+      default:
+        break; // pong, left, and frames from newer servers
+    }
+  }
+
+  arrived(message) {
+    if (message.room !== this.current) return;
+    this.store.markRead(message.room);
+    if (message.author.id !== this.store.user.id) this.hooks.announce(`${message.author.handle}: ${message.text}`);
+  }
+
+  acked({ client_id: clientId, status, id }) {
+    const changes = { status, id: id || null };
+    if (status === "blocked") changes.detail = changes.detail || "This message wasn't posted.";
+    this.store.updatePending(clientId, changes);
+  }
+
+  noticed(notice) {
+    if (notice.ref && (notice.kind === "held" || notice.kind === "blocked" || notice.kind === "crisis")) {
+      const changes = { status: notice.kind === "blocked" ? "blocked" : "held" };
+      if (notice.kind !== "crisis") changes.detail = notice.text; // the crisis panel says it already
+      this.store.updatePending(notice.ref, changes);
+    }
+    if (notice.ref && (notice.kind === "removed" || notice.kind === "declined")) {
+      this.store.updatePending(notice.ref, { status: "blocked", detail: notice.text });
+    }
+    if (notice.kind === "held" || notice.kind === "blocked") return; // shown on the post itself
+    this.store.addNotice(notice);
+    if (notice.kind === "crisis") this.hooks.announce("Support is here. Crisis lines are listed in the room.");
+  }
+
+  refused(error) {
+    const [, p] = this.store.findPending(error.ref || "");
+    if (p) {
+      const status = error.code === "not_joined" || error.code === "unavailable" ? "sending" : "failed";
+      this.store.updatePending(p.clientId, { status, detail: error.detail });
+      return;
+    }
+    if (error.code === "forbidden" && error.ref) {
+      this.store.addNotice({ kind: "warning", room: error.ref, text: error.detail });
+    }
+  }
+
+  // --- posting ---
+
+  post(roomId, text) {
+    const clientId = newClientId();
+    this.store.addPending(roomId, clientId, text);
+    this.sendPost(roomId, clientId);
+    return clientId;
+  }
+
+  /** Send (or re-send) a pending post with its original client_id: the server answers once. */
+  sendPost(roomId, clientId) {
+    const room = this.store.room(roomId);
+    const p = room.pending.get(clientId);
+    if (!p || !room.joined) return; // re-sent by resend() once the room is joined again
+    this.socket.send({ type: "post", room: roomId, text: p.text, client_id: clientId });
+  }
+
+  retry(roomId, clientId) {
+    this.store.updatePending(clientId, { status: "sending", detail: "" });
+    this.sendPost(roomId, clientId);
+  }
+
+  resend(roomId) {
+    for (const p of this.store.room(roomId).pending.values()) {
+      if (p.status === "sending") this.sendPost(roomId, p.clientId);
+    }
+  }
+
+  typing(roomId) {
+    const last = this.typingSentAt.get(roomId) || 0;
+    if (Date.now() - last < 2500) return;
+    this.typingSentAt.set(roomId, Date.now());
+    this.socket.send({ type: "typing", room: roomId });
+  }
+
+  report(roomId, messageId, reason) {
+    return this.socket.send({ type: "report", room: roomId, message: messageId, reason });
+  }
+
+  hide(roomId, messageId, reason) {
+    return this.socket.send({ type: "hide", room: roomId, message: messageId, reason });
+  }
+
+  view(roomId) {
+    this.current = roomId;
+    if (roomId) this.store.markRead(roomId);
+  }
+}

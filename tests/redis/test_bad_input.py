@@ -1,0 +1,94 @@
+"""Every class of bad frame gets a typed error and the socket survives; floods are cut off."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import Instance, World, ws_client
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("this is not json", "bad_json"),
+        ("[1, 2", "bad_json"),
+        (json.dumps({"type": "dance", "room": "r_1"}), "unknown_type"),
+        (json.dumps({"room": "r_1"}), "bad_frame"),
+        (json.dumps([1, 2, 3]), "bad_frame"),
+        (json.dumps({"type": "post", "room": "r_1", "text": "", "client_id": "x"}), "bad_frame"),
+        (json.dumps({"type": "post", "room": "r_1", "text": "hi"}), "bad_frame"),
+        (json.dumps({"type": "join", "room": "r_1", "extra": True}), "bad_frame"),
+        (json.dumps({"type": "join", "room": "../../etc"}), "bad_frame"),
+        (json.dumps({"type": "join", "room": "r_1", "after": "yesterday"}), "bad_frame"),
+        (json.dumps({"type": "post", "room": "r_1", "text": "x" * 5000, "client_id": "big"}), "bad_frame"),
+        (json.dumps({"type": "post", "room": "r_1", "text": "y" * 3000, "client_id": "z" * 65}), "bad_frame"),
+        (json.dumps({"type": "typing", "room": "r_notjoined"}), "not_joined"),
+        (json.dumps({"type": "leave", "room": "r_notjoined"}), "not_joined"),
+    ],
+)
+async def test_bad_frame_gets_typed_error_and_socket_stays_open(
+    instance: Instance, world: World, raw: str, code: str
+) -> None:
+    sam = await world.make_person("sam")
+    async with ws_client(instance.ws_url, sam.token) as a:
+        await a.send(raw)
+        error = await a.expect("error")
+        assert error["code"] == code, error
+        assert error["detail"]
+        await a.send({"type": "ping", "nonce": "alive"})
+        await a.expect("pong", nonce="alive")
+
+
+async def test_error_names_the_frame_it_refers_to(instance: Instance, world: World) -> None:
+    sam = await world.make_person("sam")
+    async with ws_client(instance.ws_url, sam.token) as a:
+        await a.send({"type": "post", "room": "r_1", "text": "", "client_id": "mine-42"})
+        assert (await a.expect("error"))["ref"] == "mine-42"
+
+
+async def test_oversized_and_binary_frames(instance: Instance, world: World) -> None:
+    sam = await world.make_person("sam")
+    async with ws_client(instance.ws_url, sam.token) as a:
+        await a.send("x" * (instance.settings.max_frame_bytes + 1))
+        assert (await a.expect("error"))["code"] == "too_large"
+        await a.conn.send(b"\x00\x01binary")
+        await a.expect("error", code="binary_frame")
+        await a.send({"type": "ping", "nonce": "alive"})
+        await a.expect("pong", nonce="alive")
+
+
+async def test_flood_of_bad_frames_closes_with_4529(instance: Instance, world: World) -> None:
+    sam = await world.make_person("sam")
+    async with ws_client(instance.ws_url, sam.token) as a:
+        for _ in range(instance.settings.bad_frame_limit + 5):
+            await a.send("garbage")
+        code, reason = await a.wait_closed()
+        assert code == 4529 and "invalid" in reason
+        assert len(a.matching("error")) == instance.settings.bad_frame_limit + 1
+
+
+async def test_post_rate_limit_gives_clear_error(make_settings, redis) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import running
+
+    async with running(make_settings(post_rate_limit=3, post_rate_window_seconds=30)) as inst:
+        world = World(inst.deps)
+        await world.make_program()
+        room = (await world.make_room("cohort")).id
+        sam = await world.make_person("sam")
+        async with ws_client(inst.ws_url, sam.token) as a:
+            await a.join(room)
+            for i in range(3):
+                assert (await a.post(room, f"ok {i}", f"ok{i}"))["status"] == "published"
+            await a.send({"type": "post", "room": room, "text": "one too many", "client_id": "over"})
+            error = await a.expect("error", ref="over")
+            assert error["code"] == "rate_limited" and "try again" in error["detail"]
+            assert a.matching("ack", client_id="over") == []
+            # A retry of an accepted post still gets its original ack, not a rate-limit error.
+            await a.send({"type": "post", "room": room, "text": "ok 0", "client_id": "ok0"})
+            acks = await a.expect_count("ack", 2, client_id="ok0")
+            assert acks[0] == acks[1]
+        assert len(await inst.deps.history.latest(room, 10)) == 3
