@@ -101,7 +101,8 @@ def main() -> int:
     for key in ("all", "short_lt_200_chars", "long_ge_200_chars", "raw_samples_all_rounds"):
         r = result[key]
         if r:
-            out(f"  {key:<24} median {r['median_us']:>7.1f} us   p99 {r['p99_us']:>7.1f} us   max {r['max_us']:>8.1f} us\n")
+            line = f"median {r['median_us']:>7.1f} us   p99 {r['p99_us']:>7.1f} us   max {r['max_us']:>8.1f} us"
+            out(f"  {key:<24} {line}\n")
     out(f"wrote {RESULTS.relative_to(ROOT)}\n")
     return 0
 

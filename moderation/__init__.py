@@ -4,4 +4,14 @@ from .pipeline import Moderator
 from .policy import decide
 from .types import Action, Category, Finding, PostContext, ProgramPolicy, Resource, Verdict
 
-__all__ = ["Action", "Category", "Finding", "Moderator", "PostContext", "ProgramPolicy", "Resource", "Verdict", "decide"]
+__all__ = [
+    "Action",
+    "Category",
+    "Finding",
+    "Moderator",
+    "PostContext",
+    "ProgramPolicy",
+    "Resource",
+    "Verdict",
+    "decide",
+]

@@ -200,4 +200,3 @@ def _with_lease(case: Case, holder: bytes | None, ttl: int) -> Case:
         case.assignee = holder.decode()
         case.lease_until = int(time.time() * 1000) + max(ttl, 0)
     return case
-

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from .dispatch import rule_index, word_starts
 from .normalize import NormalizedText
-from .rules import CategoryRules, ContextCues, RawPatterns, Rule
+from .rules import CategoryRules, ContextCues, RawPatterns, Rule, canonical_number
 from .types import Finding
 
 _WORD = re.compile(r"[a-z']+")
@@ -172,6 +172,6 @@ def _scan_raw(raw: _RawText, patterns: RawPatterns, rules: tuple[Rule, ...], out
         rule = rules[int(m.lastgroup[1:])] if m.lastgroup else rules[0]
         if rule.allow:
             key = re.sub(r"\D", "", m.group(0)) or m.group(0).lower()
-            if key in rule.allow or (key.startswith("1") and key[1:] in rule.allow):
+            if canonical_number(key) in rule.allow:
                 continue
         out.append(Finding(rule.category, rule.severity, rule.id, m.start(), m.end(), rule.explanation))

@@ -7,8 +7,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .classifier import Classifier
 from .matcher import scan
-from .normalize import Normalizer
+from .normalize import NormalizedText, Normalizer
 from .policy import PolicyBook, decide, load_policy
 from .rules import POLICY_FILE, RULES_DIR, RuleSet, load_ruleset, rule_files
 from .spam import SpamChecker, digest
@@ -32,37 +33,55 @@ class _Loaded:
 class Moderator:
     """Rule-stage moderation of chat posts; cheap to call for every post."""
 
-    has_model: bool = False
-
-    def __init__(self, rules_dir: Path, policy_path: Path, loaded: _Loaded, signature: tuple[object, ...]) -> None:
+    def __init__(
+        self,
+        rules_dir: Path,
+        policy_path: Path,
+        loaded: _Loaded,
+        signature: tuple[object, ...],
+        classifier: Classifier | None = None,
+    ) -> None:
         self._rules_dir = rules_dir
         self._policy_path = policy_path
         self._loaded = loaded
         self._signature = signature
         self._reload_lock = threading.Lock()
+        self._classifier = classifier
+
+    @property
+    def has_model(self) -> bool:
+        """True when a model stage is configured (none ships by default)."""
+        return self._classifier is not None
 
     @classmethod
-    def load(cls, rules_dir: Path | None = None, policy_path: Path | None = None) -> Moderator:
+    def load(
+        cls, rules_dir: Path | None = None, policy_path: Path | None = None, classifier: Classifier | None = None
+    ) -> Moderator:
         """Load rules (default: package data) and policy; raises on broken files."""
         rdir = Path(rules_dir) if rules_dir is not None else RULES_DIR
         ppath = Path(policy_path) if policy_path is not None else rdir / POLICY_FILE
         if not ppath.exists() and policy_path is None:
             ppath = RULES_DIR / POLICY_FILE
         sig = _signature(rdir, ppath)
-        return cls(rdir, ppath, _build(rdir, ppath), sig)
+        return cls(rdir, ppath, _build(rdir, ppath), sig, classifier)
 
     def moderate(self, text: str, program: str, ctx: PostContext = _EMPTY_CTX) -> Verdict:
         """Moderate one post with the rule stage."""
+        loaded = self._loaded  # one generation for the whole call, even if a reload lands meanwhile
+        found, _ = _rule_findings(loaded, text, ctx)
+        return decide(found, loaded.policy.for_program(program), text)
+
+    def moderate_with_model(self, text: str, program: str, ctx: PostContext = _EMPTY_CTX) -> Verdict:
+        """Rules plus the model stage (if any); slower, so the service runs it off the event loop."""
         loaded = self._loaded
-        return decide(self.findings(text, ctx), loaded.policy.for_program(program), text)
+        found, norm = _rule_findings(loaded, text, ctx)
+        if self._classifier is not None:
+            found.extend(self._classifier.classify(norm))
+        return decide(found, loaded.policy.for_program(program), text)
 
     def findings(self, text: str, ctx: PostContext = _EMPTY_CTX) -> list[Finding]:
         """All rule findings for a post, before policy."""
-        loaded = self._loaded
-        norm = loaded.normalizer.normalize(text)
-        found = scan(norm, loaded.rules.context, loaded.rules.categories)
-        found.extend(loaded.spam.check(text, ctx))
-        return found
+        return _rule_findings(self._loaded, text, ctx)[0]
 
     def policy_for(self, program: str) -> ProgramPolicy:
         """The effective policy for a program (default when not overridden)."""
@@ -92,6 +111,13 @@ class Moderator:
     def digest(text: str) -> str:
         """Normalised digest of a post, for PostContext.recent_digests."""
         return digest(text)
+
+
+def _rule_findings(loaded: _Loaded, text: str, ctx: PostContext) -> tuple[list[Finding], NormalizedText]:
+    norm = loaded.normalizer.normalize(text)
+    found = scan(norm, loaded.rules.context, loaded.rules.categories)
+    found.extend(loaded.spam.check(text, ctx))
+    return found, norm
 
 
 def _build(rules_dir: Path, policy_path: Path) -> _Loaded:

@@ -23,7 +23,19 @@ STRICT_SPACE = r"\s+"
 LOOSE_SPACE = r"\s*"
 _MACRO = re.compile(r"%([a-z_]+)%")
 _RULE_KEYS = frozenset(
-    {"id", "severity", "explanation", "patterns", "negatable", "story", "quotable", "target", "allow", "gate", "gate_regex"}
+    {
+        "id",
+        "severity",
+        "explanation",
+        "patterns",
+        "negatable",
+        "story",
+        "quotable",
+        "target",
+        "allow",
+        "gate",
+        "gate_regex",
+    }
 )
 _FILE_KEYS = frozenset({"category", "macros", "rules", "exceptions", "thresholds"})
 
@@ -99,6 +111,11 @@ class RuleSet:
     context: ContextCues
     categories: tuple[CategoryRules, ...]
     spam_thresholds: Mapping[str, int] = field(default_factory=dict)
+
+
+def canonical_number(digits: str) -> str:
+    """Drop the North American country code so "1-800-..." and "800-..." compare equal."""
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -178,7 +195,9 @@ def _expand(pattern: str, macros: Mapping[str, list[str]], where: str, spaces: s
     return out
 
 
-def _compile_category(name: str, category: Category, doc: dict[str, Any], macros: Mapping[str, list[str]]) -> CategoryRules:
+def _compile_category(
+    name: str, category: Category, doc: dict[str, Any], macros: Mapping[str, list[str]]
+) -> CategoryRules:
     gate_regexes: dict[str, re.Pattern[str]] = {}
     norm_rules: list[tuple[Rule, list[str]]] = []
     loose_rules: list[tuple[Rule, str]] = []
@@ -215,7 +234,7 @@ def _compile_category(name: str, category: Category, doc: dict[str, Any], macros
             negatable=bool(spec.get("negatable", True)),
             story=bool(spec.get("story", category in (Category.CRISIS, Category.RELAPSE))),
             quotable=bool(spec.get("quotable", category is Category.HARASSMENT)),
-            allow=tuple(re.sub(r"\D", "", a) or a.lower() for a in spec.get("allow", [])),
+            allow=tuple(canonical_number(re.sub(r"\D", "", a) or a.lower()) for a in spec.get("allow", [])),
             gate=tuple(str(g).lower() for g in spec.get("gate", [])),
         )
         try:
@@ -236,7 +255,9 @@ def _compile_category(name: str, category: Category, doc: dict[str, Any], macros
             raise RuleError(f"{where}: bad regex ({exc})") from None
     # Stricter rules first: at one position the first alternative wins.
     gated = tuple(
-        GatedRule(r, _raw_patterns([(r, p)]), gate_regexes.get(r.id)) for r, p in raw_rules if r.gate or r.id in gate_regexes
+        GatedRule(r, _raw_patterns([(r, p)]), gate_regexes.get(r.id))
+        for r, p in raw_rules
+        if r.gate or r.id in gate_regexes
     )
     norm_rules.sort(key=lambda rp: -rp[0].severity)
     loose_rules.sort(key=lambda rp: -rp[0].severity)
@@ -271,4 +292,3 @@ def _combine(rules: list[tuple[Rule, str]], flags: int) -> re.Pattern[str] | Non
     if not rules:
         return None
     return re.compile("|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(rules)), flags)
-

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 
 from .types import Category, Finding, PostContext
 
-_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|co|ly|gg|me|xyz|info|biz|app|link|site|shop)(?:/\S*)?\b")
+_LINK = re.compile(
+    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|co|ly|gg|me|xyz|info|biz|app|link|site|shop)(?:/\S*)?\b"
+)
 _DIGEST_DROP = re.compile(r"[\W_]+")
 
 DEFAULTS: Mapping[str, int] = {
@@ -41,7 +43,7 @@ class SpamChecker:
 
     def __init__(self, thresholds: Mapping[str, int]) -> None:
         self.t = {**DEFAULTS, **thresholds}
-        self._run = re.compile(r"(.)\1{%d,}" % max(2, self.t["char_run"] - 1), re.S)
+        self._run = re.compile(r"(.)\1{" + str(max(2, self.t["char_run"] - 1)) + ",}", re.S)
 
     def check(self, text: str, ctx: PostContext) -> list[Finding]:
         """Findings for this post given the author's recent activity."""
