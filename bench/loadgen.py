@@ -115,6 +115,7 @@ class Member:
             self.last = seq
             self.received += 1
             worker.latencies.append((now - int(parts[1].translate(_FROM_LETTERS))) // 1000)
+            worker.received_at.append(now // 1_000_000)
             worker.last_recv_ns = now
         elif kind == "ack":
             self.acks[frame.status or "?"] += 1
@@ -148,6 +149,7 @@ class Worker:
     specs: list[tuple[int, dict[str, Any], str]]
     members: list[Member] = field(default_factory=list)
     latencies: array[int] = field(default_factory=lambda: array("q"))
+    received_at: array[int] = field(default_factory=lambda: array("q"))  # ms, monotonic clock
     step_tag: str = ""
     # Retried client ids are answered from the idempotency record, not published again.
     nonce: str = field(default_factory=lambda: os.urandom(6).hex())
@@ -209,6 +211,7 @@ class Worker:
         """Post at ``rate`` posts/s round-robin over local ``senders`` for ``duration`` seconds."""
         self.step_tag = letters(step)
         self.latencies = array("q")
+        self.received_at = array("q")
         self.last_recv_ns = 0
         for member in self.members:
             member.reset()
@@ -261,6 +264,7 @@ class Worker:
             "short_receivers": sum(1 for m in members if m.received < expected.get(m.room, 0)),
             "closes": dict(closes),
             "latencies_us": self.latencies.tobytes(),
+            "received_at_ms": self.received_at.tobytes(),
             "last_recv_ns": self.last_recv_ns,
             "cpu_seconds": _cpu() - self._cpu0,
             "wall_seconds": time.monotonic() - self._wall0,
@@ -365,12 +369,22 @@ class Coordinator:
         expected = {room: n for room, n in published.items()}
         drained = self._all("drain", expected=expected, timeout=drain_timeout)
         lat: list[int] = []
+        start_ns = min(r["start_ns"] for r in sent)
+        by_second: dict[int, list[int]] = {}
         for r in drained:
             values: array[int] = array("q")
             values.frombytes(r["latencies_us"])
+            at: array[int] = array("q")
+            at.frombytes(r["received_at_ms"])
             lat.extend(values)
+            for latency, ms in zip(values, at, strict=True):
+                by_second.setdefault((ms * 1_000_000 - start_ns) // 1_000_000_000, []).append(latency)
         lat.sort()
-        start_ns = min(r["start_ns"] for r in sent)
+        timeline = []
+        for second in sorted(by_second):
+            values_s = sorted(by_second[second])
+            timeline.append({"second": second, "deliveries": len(values_s),
+                             "p99_ms": percentile(values_s, 99) / 1000, "max_ms": values_s[-1] / 1000})
         last_ns = max(r["last_recv_ns"] for r in drained) or start_ns
         received = sum(r["received"] for r in drained)
         expected_total = sum(r["expected"] for r in drained)
@@ -406,6 +420,7 @@ class Coordinator:
                 "p99": percentile(lat, 99) / 1000, "p999": percentile(lat, 99.9) / 1000,
                 "max": (lat[-1] / 1000) if lat else 0.0, "samples": len(lat),
             },
+            "timeline": timeline,
             "loadgen": {"workers": self.workers, "cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2),
                         "cpu_util": round(cpu / max(1e-9, wall), 3)},
         }

@@ -217,18 +217,41 @@ class Deployment:
         return deleted
 
 
+def cpu_busy() -> dict[str, float]:
+    """Busy seconds of each CPU so far (everything but idle and iowait), from /proc/stat."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *values = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            v = [int(x) for x in values]
+            out[name] = (sum(v[:8]) - v[3] - v[4]) / tick
+    return out
+
+
 class Meter:
-    """CPU used by the server instances and Redis between two points in time."""
+    """CPU used by the server instances, Redis and each core between two points in time.
+
+    The machine may be shared: ``foreign_cpu0`` is core 0's busy share not used by the
+    instances, so a disturbed run shows up in its own figures.
+    """
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.start = time.monotonic()
         self.cpu0 = {name: proc_cpu(pid) for name, pid in pids.items()}
+        self.busy0 = cpu_busy()
 
     def read(self) -> dict[str, float]:
-        """Utilisation of one core per process since construction."""
+        """Utilisation of one core per process and per CPU since construction."""
         wall = time.monotonic() - self.start
-        return {name: round((proc_cpu(pid) - self.cpu0[name]) / wall, 3) for name, pid in self.pids.items()}
+        out = {name: round((proc_cpu(pid) - self.cpu0[name]) / wall, 3) for name, pid in self.pids.items()}
+        busy = cpu_busy()
+        for cpu, seconds in busy.items():
+            out[cpu] = round((seconds - self.busy0.get(cpu, 0.0)) / wall, 3)
+        servers = sum(v for k, v in out.items() if k.startswith("instance"))
+        out[f"foreign_cpu{SERVER_CPU}"] = round(max(0.0, out.get(f"cpu{SERVER_CPU}", 0.0) - servers), 3)
+        return out
 
 
 @contextlib.contextmanager
@@ -381,6 +404,18 @@ def s4(redis_url: str, workers: int, settle: float) -> dict[str, Any]:
     return out
 
 
+def wait_quiet(limit: float = 0.2, patience: float = 90.0) -> dict[str, Any]:
+    """The machine may be shared: wait (bounded) until no core is busier than ``limit``."""
+    started = time.monotonic()
+    while True:
+        before = cpu_busy()
+        time.sleep(1.0)
+        busy = {cpu: round(v - before.get(cpu, 0.0), 3) for cpu, v in cpu_busy().items()}
+        waited = round(time.monotonic() - started, 1)
+        if max(busy.values(), default=0.0) <= limit or waited >= patience:
+            return {"busy_before_start": busy, "waited_seconds": waited}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, run the scenario, write the JSON."""
     parser = argparse.ArgumentParser(description="Run a Between benchmark scenario (S1–S4).")
@@ -400,6 +435,8 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or ROOT / "bench" / "results" / f"{args.scenario}-{started:%Y%m%d-%H%M}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     say(f"{args.scenario}: {TARGETS[args.scenario]}")
+    quiet = wait_quiet()
+    say(f"machine load before start: {quiet}")
     if args.scenario == "S1":
         body = steady("S1", 200, 1, 50, args.duration or 30, None, args.redis_url, args.workers)
     elif args.scenario == "S3":
@@ -413,8 +450,8 @@ def main(argv: list[str] | None = None) -> None:
         "date": started.isoformat(timespec="seconds"), "seconds": round((dt.datetime.now(dt.UTC) - started)
                                                                         .total_seconds(), 1),
         "command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": machine(), "git": git_state(),
-        "nofile_limit": hard, "pinning": {"instances": f"taskset -c {SERVER_CPU}", "redis_and_loadgen":
-                                          f"CPU {CLIENT_CPU}"}, **body,
+        "nofile_limit": hard, "quiet_check": quiet,
+        "pinning": {"instances": f"taskset -c {SERVER_CPU}", "redis_and_loadgen": f"CPU {CLIENT_CPU}"}, **body,
     }
     out.write_text(json.dumps(report, indent=1))
     say(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from .dispatch import rule_index, word_starts
 from .normalize import NormalizedText
@@ -21,13 +21,12 @@ _QUOTE = re.compile(r"\"[^\"\n]{1,300}\"|(?<!\w)'[^\n]{1,300}?'(?!\w)")
 class _Scan:
     """Per-post lazily computed context shared by every category."""
 
-    __slots__ = ("_clauses", "_exceptions", "_quotes", "_sentences", "cues", "norm")
+    __slots__ = ("_clauses", "_exceptions", "_quotes", "cues", "norm")
 
     def __init__(self, norm: NormalizedText, cues: ContextCues) -> None:
         self.norm = norm
         self.cues = cues
         self._clauses: list[int] | None = None
-        self._sentences: list[int] | None = None
         self._quotes: list[tuple[int, int]] | None = None
         self._exceptions: dict[str, list[tuple[int, int]]] = {}
 
@@ -42,16 +41,6 @@ class _Scan:
         assert self._clauses is not None
         i = bisect_right(self._clauses, pos)
         return self._clauses[i] if i < len(self._clauses) else len(self.norm.text)
-
-    def sentence(self, start: int, end: int) -> tuple[int, int]:
-        if self._sentences is None:
-            self._sentences = [m.end() for m in self.cues.sentence_break.finditer(self.norm.text)]
-        marks = self._sentences
-        i = bisect_right(marks, start) - 1
-        s = marks[i] if i >= 0 else 0
-        j = bisect_right(marks, end - 1)
-        e = marks[j] if j < len(marks) else len(self.norm.text)
-        return s, e
 
     def excepted(self, cat: CategoryRules, a: int, b: int) -> bool:
         if cat.exceptions is None:
@@ -95,7 +84,7 @@ def scan(norm: NormalizedText, cues: ContextCues, categories: tuple[CategoryRule
     for cat in categories:
         if norm.collapsed and cat.loose is not None:
             # Spaced-out letters were collapsed into one word: use the variant whose spaces may be absent.
-            _accept(ctx, cat, cat.normalized_rules, _search_all(cat.loose, norm.text), findings)
+            _accept(ctx, cat, cat.normalized_rules, cat.loose.candidates(norm.text, starts), findings)
         elif cat.normalized is not None:
             _accept(ctx, cat, cat.normalized_rules, cat.normalized.candidates(norm.text, starts), findings)
         if cat.raw is not None:
@@ -108,14 +97,6 @@ def scan(norm: NormalizedText, cues: ContextCues, categories: tuple[CategoryRule
                 continue
             _scan_raw(raw, g.patterns, (g.rule,), findings)
     return findings
-
-
-def _search_all(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Every match start, so a suppressed hit does not hide a later overlapping one."""
-    pos = 0
-    while (m := pattern.search(text, pos)) is not None:
-        yield m
-        pos = m.start() + 1
 
 
 def _accept(

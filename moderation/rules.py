@@ -86,7 +86,7 @@ class CategoryRules:
     raw: RawPatterns | None
     raw_rules: tuple[Rule, ...]
     exceptions: re.Pattern[str] | None
-    loose: re.Pattern[str] | None = None
+    loose: Dispatch | None = None
     # Original-text rules with a `gate` run on their own, only when a gate string is in the post.
     gated: tuple[GatedRule, ...] = ()
 
@@ -100,7 +100,6 @@ class ContextCues:
     pseudo_negation: re.Pattern[str] | None
     story: re.Pattern[str] | None
     clause_break: re.Pattern[str]
-    sentence_break: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +176,6 @@ def _context_cues(doc: dict[str, Any]) -> ContextCues:
         pseudo_negation=re.compile("|".join(f"(?:{p})" for p in pseudo)) if pseudo else None,
         story=re.compile("|".join(f"(?:{s})" for s in story)) if story else None,
         clause_break=re.compile(doc.get("clause_break", r"[.!?;\n,]|\bbut\b")),
-        sentence_break=re.compile(doc.get("sentence_break", r"[.!?;\n]")),
     )
 
 
@@ -200,7 +198,7 @@ def _compile_category(
 ) -> CategoryRules:
     gate_regexes: dict[str, re.Pattern[str]] = {}
     norm_rules: list[tuple[Rule, list[str]]] = []
-    loose_rules: list[tuple[Rule, str]] = []
+    loose_rules: list[tuple[Rule, list[str]]] = []
     raw_rules: list[tuple[Rule, str]] = []
     for i, spec in enumerate(doc.get("rules", [])):
         rid = spec.get("id") or f"{category}.{i}"
@@ -244,7 +242,7 @@ def _compile_category(
                 strict = [_expand(p, macros, where, STRICT_SPACE) for p in patterns]
                 for sp in strict:
                     re.compile(sp)
-                loose = "|".join(f"(?:{_expand(p, macros, where, LOOSE_SPACE)})" for p in patterns)
+                loose = [_expand(p, macros, where, LOOSE_SPACE) for p in patterns]
                 norm_rules.append((rule, strict))
                 loose_rules.append((rule, loose))
             else:
@@ -276,7 +274,7 @@ def _compile_category(
         raw=_raw_patterns(raw_rules) if raw_rules else None,
         raw_rules=tuple(r for r, _ in raw_rules),
         exceptions=exceptions,
-        loose=_combine(loose_rules, 0),
+        loose=dispatch.build([(i, p) for i, (_, ps) in enumerate(loose_rules) for p in ps]) if loose_rules else None,
         gated=gated,
     )
 

@@ -28,7 +28,7 @@ from channels.presence import PresenceStore
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
 from moderation.pipeline import Moderator
-from service import api, maintenance
+from service import api, maintenance, review_api
 from service.accounts import Accounts
 from service.casework import Casework
 from service.deps import Deps
@@ -162,7 +162,7 @@ def create_app(settings: Settings, **overrides: Any) -> Starlette:
             await deps.handle.aclose()
 
     static_dir = Path(settings.static_dir) if settings.static_dir else STATIC_DIR
-    routes: list[Any] = [*api.routes, WebSocketRoute("/ws", websocket_endpoint)]
+    routes: list[Any] = [*api.routes, *review_api.routes, WebSocketRoute("/ws", websocket_endpoint)]
     if static_dir.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=static_dir, html=True), name="static"))
     app = Starlette(

@@ -20,6 +20,22 @@ from service.seed import DEMO_PASSWORD, make_fixture, open_stores, seed_demo
 from service.settings import Settings, from_env
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options every instance uses (tests and benchmarks too)."""
+    return {
+        "ws": "websockets-sansio",
+        "ws_max_size": max(65536, settings.max_frame_bytes * 4),
+        # Per-message deflate compresses per socket: it would undo encode-once fan-out.
+        "ws_per_message_deflate": False,
+        "ws_ping_interval": 20,
+        "ws_ping_timeout": 20,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,
+        "timeout_graceful_shutdown": 5,
+    }
+
+
 def serve(settings: Settings) -> None:
     """Run one instance in the foreground."""
     import uvicorn
@@ -27,13 +43,7 @@ def serve(settings: Settings) -> None:
     from service.app import create_app
 
     logs.configure(settings.log_level)
-    app = create_app(settings)
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, ws="websockets-sansio",
-        ws_max_size=max(65536, settings.max_frame_bytes * 4),
-        ws_ping_interval=20, ws_ping_timeout=20, log_config=None, access_log=False, proxy_headers=False,
-        timeout_graceful_shutdown=5,
-    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **server_options(settings))
 
 
 async def _demo(settings: Settings) -> dict[str, Any]:

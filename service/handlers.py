@@ -35,6 +35,7 @@ from service.protocol import (
     TypingNotice,
     encode,
 )
+from service.restrictions import suspended_from
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
     room = await deps.directory.room(frame.room)
     if room is None or not may_join(conn.user, room):
         raise Reject(ErrorCode.FORBIDDEN, "no such room, or you are not a member of it", ref=frame.room)
+    if await suspended_from(deps, conn.user.id, room):
+        raise Reject(ErrorCode.FORBIDDEN, "you are suspended from this room for now", ref=frame.room)
     if frame.room in conn.rooms:
         await leave(deps, conn, frame.room)
     membership = RoomMembership(conn, room, member_key(conn.user.id, conn.user.handle, conn.user.role.value, conn.id))

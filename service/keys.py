@@ -62,6 +62,18 @@ class AccountKeys:
         """A member's mute (value: until, ms); expires with it."""
         return f"{self.prefix}:mute:{user_id}"
 
+    def suspension(self, user_id: str, scope: str) -> str:
+        """A suspension from a room (``room:<id>``) or program (``program:<id>``); expires with it."""
+        return f"{self.prefix}:suspend:{user_id}:{scope}"
+
+    def last_visit(self, user_id: str, program: str) -> str:
+        """When a counselor last opened a program's inbox (ms)."""
+        return f"{self.prefix}:lastvisit:{user_id}:{program}"
+
+    def followups(self, program: str) -> str:
+        """Open follow-ups of a program (``<case>|<followup>``) scored by due time."""
+        return f"{self.prefix}:followups:{program}"
+
     @property
     def users_topic(self) -> str:
         """Pub/sub topic for frames addressed to single users (all instances listen)."""

@@ -1,9 +1,10 @@
-"""Mutes (and later other restrictions) a member carries across sockets and instances."""
+"""Mutes and suspensions a member carries across sockets and instances."""
 
 from __future__ import annotations
 
 from service.deps import Deps
 from service.ids import now_ms
+from service.models import Room
 
 
 async def load_mute(deps: Deps, user: str) -> int:
@@ -24,3 +25,26 @@ async def clear_mute(deps: Deps, user: str) -> None:
     """Lift a mute."""
     await deps.redis.delete(deps.keys.mute(user))
     await deps.feed.refresh(user, "mute")
+
+
+async def suspend(deps: Deps, user: str, scope: str, minutes: int | None) -> int:
+    """Suspend from ``room:<id>`` or ``program:<id>`` (``None`` minutes: until lifted); sockets leave at once."""
+    until = now_ms() + minutes * 60_000 if minutes else 0
+    key = deps.keys.suspension(user, scope)
+    if minutes:
+        await deps.redis.set(key, until, px=minutes * 60_000)
+    else:
+        await deps.redis.set(key, 0)
+    await deps.feed.refresh(user, "suspend")
+    return until
+
+
+async def lift_suspension(deps: Deps, user: str, scope: str) -> None:
+    """End a suspension."""
+    await deps.redis.delete(deps.keys.suspension(user, scope))
+
+
+async def suspended_from(deps: Deps, user: str, room: Room) -> bool:
+    """Whether the user may not be in this room right now."""
+    keys = [deps.keys.suspension(user, f"room:{room.id}"), deps.keys.suspension(user, f"program:{room.program}")]
+    return any(value is not None for value in await deps.redis.mget(keys))

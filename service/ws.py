@@ -15,9 +15,10 @@ from service.auth import origin_allowed, token_of
 from service.connection import Connection
 from service.deps import Deps, deps_of
 from service.errors import CloseCode, Disconnect, ErrorCode, Reject
-from service.handlers import handle_frame, leave_all
-from service.protocol import Error, decoder
-from service.restrictions import load_mute
+from service.handlers import handle_frame, leave, leave_all
+from service.protocol import Error, Left, decoder
+from service.restrictions import load_mute, suspended_from
+from service.staff import attach_staff_feeds, detach_staff_feeds
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     deps.connections.add(conn)
     deps.stats.connections_opened += 1
     deps.hub.attach_user(user.id, conn)
+    staff_feeds = await attach_staff_feeds(deps, conn)
     logger.info("connected", extra={"conn_id": conn.id, "user_id": user.id})
     reader = asyncio.create_task(_read(deps, conn, websocket, close_with))
     writer = asyncio.create_task(_write(conn, websocket))
@@ -107,6 +109,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         conn.outbox.close()
         deps.hub.detach_user(user.id, conn)
         deps.connections.discard(conn)
+        await detach_staff_feeds(deps, staff_feeds)
         await leave_all(deps, conn)
         try:
             async with asyncio.timeout(2):
@@ -161,6 +164,10 @@ def _schedule_refresh(deps: Deps, conn: Connection, close_with) -> None:  # type
             close_with(Disconnect(CloseCode.UNAUTHENTICATED, "signed out"))
             return
         conn.muted_until = await load_mute(deps, conn.user.id)
+        for room_id, membership in list(conn.rooms.items()):
+            if await suspended_from(deps, conn.user.id, membership.room):
+                await leave(deps, conn, room_id)
+                conn.send(Left(room=room_id), priority=True)
 
     task = asyncio.get_running_loop().create_task(refresh())
     task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)

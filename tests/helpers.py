@@ -22,6 +22,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from service.app import create_app
+from service.cli import server_options
 from service.deps import Deps
 from service.models import Role, Room, RoomKind, User
 from service.settings import Settings
@@ -82,8 +83,7 @@ async def running(settings: Settings, **overrides: Any) -> AsyncIterator[Instanc
     """Serve ``create_app(settings)`` in this event loop on a free port."""
     port = free_port()
     app = create_app(settings, **overrides)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_config=None, lifespan="on",
-                            ws_max_size=65536)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **server_options(settings))
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await eventually(lambda: server.started or task.done(), timeout=10)
@@ -126,31 +126,33 @@ class WsClient:
         """Send a frame (a dict is JSON-encoded)."""
         await self.conn.send(frame if isinstance(frame, str) else json.dumps(frame))
 
-    def matching(self, kind: str, **fields: Any) -> list[dict[str, Any]]:
+    def matching(self, frame_type: str, /, **fields: Any) -> list[dict[str, Any]]:
         """Frames received so far of a type whose fields match."""
-        return [f for f in self.frames if f.get("type") == kind and all(f.get(k) == v for k, v in fields.items())]
+        return [f for f in self.frames if f.get("type") == frame_type and all(f.get(k) == v for k, v in fields.items())]
 
-    async def expect(self, kind: str, timeout: float = WAIT, **fields: Any) -> dict[str, Any]:
+    async def expect(self, frame_type: str, /, timeout: float = WAIT, **fields: Any) -> dict[str, Any]:
         """Wait for the first (not yet consumed) matching frame."""
         async with asyncio.timeout(timeout):
             async with self._new:
                 while True:
-                    found = self.matching(kind, **fields)
+                    found = self.matching(frame_type, **fields)
                     if found:
                         return found[0]
                     if self.closed.done():
-                        raise AssertionError(f"closed {self.closed.result()} before {kind} {fields}")
+                        raise AssertionError(f"closed {self.closed.result()} before {frame_type} {fields}")
                     await self._new.wait()
 
-    async def expect_count(self, kind: str, count: int, timeout: float = WAIT, **fields: Any) -> list[dict[str, Any]]:
+    async def expect_count(
+        self, frame_type: str, count: int, /, timeout: float = WAIT, **fields: Any
+    ) -> list[dict[str, Any]]:
         """Wait until ``count`` matching frames arrived."""
         async with asyncio.timeout(timeout):
             async with self._new:
-                while len(self.matching(kind, **fields)) < count:
+                while len(self.matching(frame_type, **fields)) < count:
                     if self.closed.done():
-                        raise AssertionError(f"closed {self.closed.result()} with {len(self.matching(kind))} {kind}")
+                        raise AssertionError(f"closed {self.closed.result()} before {count} {frame_type}")
                     await self._new.wait()
-        return self.matching(kind, **fields)
+        return self.matching(frame_type, **fields)
 
     async def join(self, room: str, after: str | None = None) -> dict[str, Any]:
         """Join and wait for ``joined``."""

@@ -24,7 +24,7 @@ def test_crisis_regression_floor(moderator: Moderator, shared_data: Path) -> Non
     # Guard against regressions at the level the rule stage reaches today. "none" rows here
     # are r/depression posts, many of them crisis by our definition, so precision is a lower bound.
     s = _scores(moderator, shared_data / "dev_crisis.jsonl")["crisis"]
-    assert s.recall >= 0.77, s
+    assert s.recall >= 0.78, s
     assert s.precision >= 0.65, s
 
 

@@ -1,0 +1,225 @@
+"""Counselor actions on cases: each takes effect live on every instance and is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from channels.history import RateLimit
+from moderation.audit import AuditEntry
+from moderation.case_types import Case, CaseStatus, FollowUp, PostState, TimelineEntry
+from service import restrictions
+from service.deps import Deps
+from service.directory import is_host
+from service.errors import ErrorCode, Reject
+from service.ids import new_id, now_ms
+from service.messages import StoredPost, frame_template, stored_encoder
+from service.models import Role, User
+from service.protocol import Author, Notice, Removed, encode
+
+DEFAULT_LEASE_MS = 15 * 60_000
+_NO_LIMIT = RateLimit(0, 0)
+
+
+async def load_case(deps: Deps, user: User, case_id: str, *, mentor_ok: bool = False) -> Case:
+    """A case the user may act on: 404 outside their programs, 403 for the wrong role."""
+    case = await deps.cases.get(case_id)
+    if case is None or case.program not in user.programs:
+        raise Reject(ErrorCode.NOT_FOUND, "no such case", status=404)
+    if user.role.is_staff:
+        return case
+    if mentor_ok and user.role is Role.MENTOR and case.post_state is PostState.HELD:
+        room = await deps.directory.room(case.room)
+        if room is not None and is_host(user, room):
+            return case
+    raise Reject(ErrorCode.FORBIDDEN, "counselors only", status=403)
+
+
+async def _audit(deps: Deps, user: User, case: Case, action: str, reason: str = "") -> None:
+    await deps.audit.record(
+        AuditEntry(
+            ts=now_ms(), program=case.program, actor=user.id, actor_role=user.role.value, action=action,
+            case=case.id, subject=case.author_id, room=case.room, message=case.message_id,
+            rule=case.reasons[0].rule if case.reasons else None, categories=case.categories, reason=reason,
+        )
+    )
+
+
+async def _hold_claim(deps: Deps, user: User, case: Case) -> None:
+    """Acting on a case needs its lease; an unclaimed case is claimed on the way."""
+    if case.status is CaseStatus.RESOLVED:
+        raise Reject(ErrorCode.CONFLICT, "this case is already resolved", status=409)
+    if not await deps.cases.claim(case.id, user.id, DEFAULT_LEASE_MS):
+        holder = await deps.cases.holder(case.id)
+        raise Reject(ErrorCode.CONFLICT, f"claimed by another counselor ({holder})", status=409)
+
+
+async def _change(deps: Deps, user: User, case: Case, action: str, note: str, mutate: Callable[[Case], None]) -> Case:
+    def apply(stored: Case) -> None:
+        mutate(stored)
+        stored.updated = now_ms()
+        stored.timeline.append(TimelineEntry(ts=stored.updated, actor=user.id, action=action, note=note))
+
+    updated = await deps.cases.update(case.id, apply)
+    if updated is None:
+        raise Reject(ErrorCode.NOT_FOUND, "no such case", status=404)
+    await _audit(deps, user, updated, f"case.{action}", note)
+    fresh = await deps.cases.get(case.id) or updated
+    await deps.casework.announce(fresh, action)
+    return fresh
+
+
+async def claim(deps: Deps, user: User, case: Case, lease_ms: int = DEFAULT_LEASE_MS) -> Case:
+    """Take the case; exactly one of two concurrent claimers wins, the other gets 409."""
+    if case.status is CaseStatus.RESOLVED:
+        raise Reject(ErrorCode.CONFLICT, "this case is already resolved", status=409)
+    if not await deps.cases.claim(case.id, user.id, lease_ms):
+        holder = await deps.cases.holder(case.id)
+        raise Reject(ErrorCode.CONFLICT, f"claimed by another counselor ({holder})", status=409)
+    return await _change(deps, user, case, "claimed", "", lambda c: None)
+
+
+async def release(deps: Deps, user: User, case: Case) -> Case:
+    """Give the case back to the queue."""
+    if not await deps.cases.release(case.id, user.id):
+        raise Reject(ErrorCode.CONFLICT, "you do not hold this case", status=409)
+    return await _change(deps, user, case, "released", "", lambda c: None)
+
+
+async def approve(deps: Deps, user: User, case: Case) -> Case:
+    """Publish a held post to its room, marked as delayed (idempotent)."""
+    if case.post_state is not PostState.HELD or case.post is None:
+        raise Reject(ErrorCode.CONFLICT, "only a held post can be approved", status=409)
+    if user.role.is_staff:
+        await _hold_claim(deps, user, case)
+    post = case.post
+    stored = StoredPost(
+        author=Author(id=post.author_id, handle=post.author_handle, role=post.author_role),
+        text=post.masked_text or post.text, ts=now_ms(), client_id=post.client_id, delayed=True,
+        masked=post.masked_text is not None, case=case.id,
+    )
+    prefix, suffix = frame_template(case.room, stored)
+    result = await deps.history.append(
+        case.room, f"approve:{case.id}", "approve", stored_encoder.encode(stored), prefix, suffix, _NO_LIMIT
+    )
+    message_id = result.answer.partition(" ")[2] if result.status == "dup" else result.answer
+
+    def mutate(c: Case) -> None:
+        c.post_state = PostState.APPROVED
+        c.message_id = message_id
+
+    updated = await _change(deps, user, case, "approved", "", mutate)
+    await deps.feed.to_user(
+        post.author_id,
+        Notice(kind="approved", text="Your message was reviewed and is now in the room.", room=case.room,
+               ref=post.client_id),
+    )
+    return updated
+
+
+async def remove(deps: Deps, user: User, case: Case, reason: str) -> Case:
+    """Take a post down everywhere (or keep a held one from ever showing)."""
+    if user.role.is_staff:
+        await _hold_claim(deps, user, case)
+    if case.message_id and case.post_state in (PostState.PUBLISHED, PostState.APPROVED, PostState.REMOVED):
+        await deps.history.remove(case.room, case.message_id, encode(Removed(room=case.room, id=case.message_id)))
+    if case.post is not None:
+        await deps.feed.to_user(
+            case.post.author_id,
+            Notice(kind="removed", text=reason or "A counselor removed your message. They may follow up with you.",
+                   room=case.room, ref=case.post.client_id),
+        )
+    return await _change(deps, user, case, "removed", reason, lambda c: setattr(c, "post_state", PostState.REMOVED))
+
+
+async def warn(deps: Deps, user: User, case: Case, text: str) -> Case:
+    """A private, kind warning to the member."""
+    await _hold_claim(deps, user, case)
+    author = _author_of(case)
+    await deps.feed.to_user(author, Notice(kind="warning", text=text, room=case.room))
+    return await _change(deps, user, case, "warned", text, lambda c: None)
+
+
+async def mute(deps: Deps, user: User, case: Case, minutes: int, reason: str) -> Case:
+    """Stop the member posting in the program for a while."""
+    await _hold_claim(deps, user, case)
+    author = _author_of(case)
+    until = await restrictions.set_mute(deps, author, minutes)
+    text = reason or "You are muted for a little while. A counselor will follow up with you."
+    await deps.feed.to_user(author, Notice(kind="muted", text=text, room=case.room, until=until))
+    return await _change(deps, user, case, "muted", f"{minutes} min: {reason}", lambda c: None)
+
+
+async def suspend(deps: Deps, user: User, case: Case, scope: str, minutes: int | None, reason: str) -> Case:
+    """Keep the member out of the room or the whole program."""
+    await _hold_claim(deps, user, case)
+    author = _author_of(case)
+    target = f"room:{case.room}" if scope == "room" else f"program:{case.program}"
+    until = await restrictions.suspend(deps, author, target, minutes)
+    text = reason or "You have been suspended for now. A counselor will be in touch."
+    await deps.feed.to_user(author, Notice(kind="suspended", text=text, room=case.room, until=until or None))
+    return await _change(deps, user, case, "suspended", f"{target} {minutes or 'indefinite'}: {reason}",
+                         lambda c: None)
+
+
+async def escalate(deps: Deps, user: User, case: Case, to: str, note: str) -> Case:
+    """Raise to a supervisor, or into the crisis protocol (urgent, on-call alerted)."""
+    await _hold_claim(deps, user, case)
+
+    def mutate(c: Case) -> None:
+        c.severity = 3
+        if to == "crisis":
+            c.urgent = True
+
+    updated = await _change(deps, user, case, f"escalated.{to}", note, mutate)
+    if to == "crisis":
+        for hook in deps.casework.on_urgent:
+            await hook(updated)
+    return updated
+
+
+async def add_followup(deps: Deps, user: User, case: Case, kind: str, note: str, due: int) -> Case:
+    """Plan to follow up in person (group or 1:1) by a due date."""
+    followup = FollowUp(id=new_id("f"), kind=kind, note=note, due=due, created_by=user.id)
+    updated = await _change(deps, user, case, "followup", f"{kind}: {note}", lambda c: c.followups.append(followup))
+    await deps.redis.zadd(deps.keys.followups(case.program), {f"{case.id}|{followup.id}": due})
+    return updated
+
+
+async def complete_followup(deps: Deps, user: User, case: Case, followup_id: str) -> Case:
+    """Mark a follow-up done."""
+    def mutate(c: Case) -> None:
+        for f in c.followups:
+            if f.id == followup_id:
+                f.done = True
+                return
+        raise Reject(ErrorCode.NOT_FOUND, "no such follow-up", status=404)
+
+    updated = await _change(deps, user, case, "followup.done", followup_id, mutate)
+    await deps.redis.zrem(deps.keys.followups(case.program), f"{case.id}|{followup_id}")
+    return updated
+
+
+async def add_note(deps: Deps, user: User, case: Case, text: str) -> Case:
+    """A counselor's note on the case."""
+    entry = TimelineEntry(ts=now_ms(), actor=user.id, action="note", note=text)
+    return await _change(deps, user, case, "note", "", lambda c: c.notes.append(entry))
+
+
+async def resolve(deps: Deps, user: User, case: Case, note: str) -> Case:
+    """Close the case with a note; it leaves the open queue."""
+    await _hold_claim(deps, user, case)
+
+    def mutate(c: Case) -> None:
+        c.status = CaseStatus.RESOLVED
+        c.resolution = note
+
+    updated = await _change(deps, user, case, "resolved", note, mutate)
+    await deps.cases.release(case.id, user.id)
+    await deps.cases.clear_urgent_alert(case.id)
+    return updated
+
+
+def _author_of(case: Case) -> str:
+    if case.post is None:
+        raise Reject(ErrorCode.CONFLICT, "this case is not about a member's post", status=409)
+    return case.post.author_id
