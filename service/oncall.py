@@ -9,6 +9,7 @@ may dedupe on case id, event and ``realert``). The body has no post text and no 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -17,7 +18,7 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import msgspec
@@ -81,9 +82,7 @@ def validated(config: OnCallConfig) -> OnCallConfig:
 def public_config(config: OnCallConfig) -> dict[str, Any]:
     """What GET shows: no secret, no credentials or query string in the URL."""
     parts = urlsplit(config.url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]
     return {"url": f"{parts.scheme}://{host}{parts.path}", "has_secret": True,
             "realert_minutes": config.realert_minutes, "max_attempts": config.max_attempts}
 
@@ -130,7 +129,8 @@ class OnCall:
         self._lock_ms = int((timeout_s + 10) * 1000)
         self._release = redis.register_script(_RELEASE)
         self._wake = asyncio.Event()
-        self._client: httpx.AsyncClient | None = None
+        # A bare pooled transport, not AsyncClient: the client logs every request URL (tokens and all) at INFO.
+        self._transport: httpx.AsyncHTTPTransport | None = None
 
     async def configure(self, program: str, config: OnCallConfig | None) -> None:
         """Set (validated; ValueError if bad) or remove (None) a program's endpoint."""
@@ -163,7 +163,7 @@ class OnCall:
             return
         await self._set_job(case.id, _Job(URGENT), now_ms())
         self._wake.set()
-        await self._announce(updated, "updated")
+        await self._tell(case.id, updated)
 
     async def acknowledge(self, case_id: str, user: str) -> Case | None:
         """Stop re-alerts; the first acknowledgement is recorded on the delivery. None if no such case."""
@@ -182,10 +182,9 @@ class OnCall:
             return None
         # A worker mid-attempt may re-add the job; it is dropped unsent when due because of acknowledged_at.
         await self._set_job(case_id, None)
-        fresh = await self.cases.get(case_id) or updated
         if first:
-            await self._announce(fresh, "updated")
-        return fresh
+            return await self._tell(case_id, updated)
+        return await self.cases.get(case_id) or updated
 
     async def run(self) -> None:
         """Send due attempts until cancelled; wakes on alert() in this process, else polls."""
@@ -204,9 +203,9 @@ class OnCall:
                         async with asyncio.timeout(delay):
                             await self._wake.wait()
         finally:
-            if self._client is not None:
-                await self._client.aclose()
-                self._client = None
+            if self._transport is not None:
+                await self._transport.aclose()
+                self._transport = None
 
     async def _tick(self) -> float:
         """Attempt every due job once; returns how long to wait before the next tick."""
@@ -227,14 +226,19 @@ class OnCall:
     async def _process(self, case_id: str) -> bool:
         """One attempt under the case lock; True if another worker holds it."""
         token, lock = secrets.token_hex(8), self.keys.lock(case_id)
-        with contextlib.suppress(RedisError):
+        try:
             if not await self._redis.set(lock, token, nx=True, px=self._lock_ms):
                 return True
+        except RedisError:
+            return False  # never attempt without the lock
         try:
             score = await self._redis.zscore(self.keys.due, case_id)
             if score is not None and score <= now_ms():  # else another worker made this attempt
                 raw = await self._redis.get(self.keys.job(case_id))
-                await self._attempt(case_id, _job_decoder.decode(raw)) if raw else await self._set_job(case_id, None)
+                if raw is None:
+                    await self._set_job(case_id, None)
+                else:
+                    await self._attempt(case_id, _job_decoder.decode(raw))
         except Exception:
             logger.exception("on-call attempt failed", extra={"case_id": case_id})
             with contextlib.suppress(RedisError):  # back off rather than spin on a job that keeps failing here
@@ -285,12 +289,19 @@ class OnCall:
         body = _json.encode({"event": job.event, "case": summary, "sent_at": sent_at})
         headers = {"content-type": "application/json", "x-between-timestamp": str(sent_at),
                    "x-between-signature": signature(config.secret, str(sent_at), body), "x-between-case": case.id}
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout_s, follow_redirects=False)
+        parts = urlsplit(config.url)
+        if parts.username is not None:  # URL credentials go as Basic auth, as AsyncClient would send them
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            headers["authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        request = httpx.Request("POST", config.url, content=body, headers=headers,
+                                extensions={"timeout": httpx.Timeout(self._timeout_s).as_dict()})
+        if self._transport is None:
+            self._transport = httpx.AsyncHTTPTransport()
         try:
             async with asyncio.timeout(self._timeout_s):  # httpx's timeout is per phase, this one is total
-                async with self._client.stream("POST", config.url, content=body, headers=headers) as response:
-                    status = response.status_code  # the body is never read
+                response = await self._transport.handle_async_request(request)
+                status = response.status_code
+                await response.aclose()  # the body is never read
         except Exception as exc:
             return type(exc).__name__
         return None if 200 <= status < 300 else f"HTTP {status}"
@@ -311,16 +322,28 @@ class OnCall:
 
         updated = await self.cases.update(case_id, apply)
         if updated is not None:
-            await self._announce(await self.cases.get(case_id) or updated, "updated")
+            await self._tell(case_id, updated)
         return updated
+
+    async def _tell(self, case_id: str, updated: Case) -> Case:
+        """Announce the case with its live claim state; best effort, so a lost event never repeats an attempt."""
+        case = updated
+        try:
+            case = await self.cases.get(case_id) or updated
+            await self._announce(case, "updated")
+        except Exception as exc:
+            logger.warning("on-call case event not announced: %s", type(exc).__name__, extra={"case_id": case_id})
+        return case
 
     async def _set_job(self, case_id: str, job: _Job | None, at_ms: int = 0) -> None:
         """Schedule the next attempt, or drop the case's job (None)."""
         pipe = self._redis.pipeline(transaction=True)
         if job is None:
-            pipe.zrem(self.keys.due, case_id).delete(self.keys.job(case_id))
+            pipe.zrem(self.keys.due, case_id)
+            pipe.delete(self.keys.job(case_id))
         else:
-            pipe.set(self.keys.job(case_id), _msgpack.encode(job)).zadd(self.keys.due, {case_id: at_ms})
+            pipe.set(self.keys.job(case_id), _msgpack.encode(job))
+            pipe.zadd(self.keys.due, {case_id: at_ms})
         await pipe.execute()
 
 

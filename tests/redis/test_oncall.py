@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +63,7 @@ class Receiver:
         headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         expected = signature(SECRET, headers.get("x-between-timestamp", ""), body)
-        valid = lines[0].startswith("POST /hook ") and hmac.compare_digest(headers.get("x-between-signature", ""),
+        valid = lines[0].startswith("POST /hook") and hmac.compare_digest(headers.get("x-between-signature", ""),
                                                                           expected)
         statuses = self.plan.get(headers.get("x-between-case", ""), [])
         status = statuses.pop(0) if statuses else 200
@@ -150,9 +152,12 @@ async def idle(redis: Redis, prefix: str) -> bool:
 
 
 async def test_signed_delivery_retries_after_500(make_oncall: Any, store: CaseStore, receiver: Receiver,
-                                                 announced: list[tuple[str, str, str]]) -> None:
+                                                 announced: list[tuple[str, str, str]],
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     oncall = make_oncall()
-    await oncall.configure(PROGRAM, OnCallConfig(url=receiver.url, secret=SECRET, realert_minutes=0, max_attempts=3))
+    url = receiver.url.replace("http://", "http://bot:hunter2pass@") + "?token=qwerty"
+    await oncall.configure(PROGRAM, OnCallConfig(url=url, secret=SECRET, realert_minutes=0, max_attempts=3))
     case = await new_case(store)
     receiver.plan[case.id] = [500]
     async with working(oncall):
@@ -163,6 +168,7 @@ async def test_signed_delivery_retries_after_500(make_oncall: Any, store: CaseSt
         assert req.valid
         assert req.headers["content-type"] == "application/json"
         assert req.headers["x-between-case"] == case.id
+        assert req.headers["authorization"] == "Basic " + base64.b64encode(b"bot:hunter2pass").decode()
         assert b"private" not in req.body and b"sam_handle" not in req.body and b"u_1" not in req.body
     assert second.payload["event"] == "case.urgent"
     assert second.payload["case"] == {"id": case.id, "program": PROGRAM, "room": "r_cohort",
@@ -177,6 +183,8 @@ async def test_signed_delivery_retries_after_500(make_oncall: Any, store: CaseSt
         ("oncall", "oncall.pending"), ("oncall", "oncall.retry"), ("oncall", "oncall.delivered")]
     assert [s for cid, event, s in announced if cid == case.id and event == "updated"] == [
         "pending", "pending", "delivered"]
+    assert "on-call alert delivered" in caplog.text
+    assert "hunter2pass" not in caplog.text and "qwerty" not in caplog.text and SECRET not in caplog.text
 
 
 async def _status_is(store: CaseStore, case_id: str, status: str) -> bool:
@@ -201,7 +209,9 @@ async def test_gives_up_and_marks_failed_after_max_attempts(make_oncall: Any, st
     assert (got.attempts, got.last_error, got.delivered_at) == (3, "HTTP 500", 0)
 
 
-async def test_unreachable_endpoint_records_error_type_only(make_oncall: Any, store: CaseStore) -> None:
+async def test_unreachable_endpoint_records_error_type_only(make_oncall: Any, store: CaseStore,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     oncall = make_oncall()
     url = f"http://user:hunter2pass@127.0.0.1:{free_port()}/hook?token=qwerty"
     await oncall.configure(PROGRAM, OnCallConfig(url=url, secret=SECRET, max_attempts=2))
@@ -212,8 +222,8 @@ async def test_unreachable_endpoint_records_error_type_only(make_oncall: Any, st
     stored = await store.get(case.id)
     assert stored is not None and stored.delivery is not None
     assert stored.delivery.last_error == "ConnectError" and stored.delivery.attempts == 2
-    text = str(stored.timeline)
-    assert "hunter2pass" not in text and "qwerty" not in text
+    text = str(stored.timeline) + caplog.text
+    assert "ConnectError" in text and "hunter2pass" not in text and "qwerty" not in text
 
 
 async def test_no_config_marks_not_configured(make_oncall: Any, store: CaseStore, redis: Redis, prefix: str) -> None:
@@ -290,8 +300,11 @@ async def test_two_workers_send_each_attempt_exactly_once(make_oncall: Any, stor
         async with working(a, b):
             for i, case in enumerate(cases):
                 await (a if i % 2 else b).alert(case)
-            for case in cases:
-                await eventually(lambda case=case: _status_is(store, case.id, "delivered"))
+
+            async def all_delivered() -> bool:
+                return all([await _status_is(store, case.id, "delivered") for case in cases])
+
+            await eventually(all_delivered)
             await eventually(lambda: idle(redis, prefix))
     finally:
         await other.aclose()
