@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict, deque
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
@@ -23,8 +24,13 @@ SUBSCRIBE_TIMEOUT = 5.0
 class RedisBroker:
     """Owns a dedicated pub/sub connection and a reader task that dispatches messages."""
 
-    def __init__(self, redis: Redis, on_message: OnMessage, on_resubscribed: OnResubscribed | None = None) -> None:
+    def __init__(
+        self, redis: Redis, on_message: OnMessage, on_resubscribed: OnResubscribed | None = None,
+        name: str = "between-pubsub", on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self._redis = redis
+        self._on_lost = on_lost
+        self.name = name
         self._on_message = on_message
         self._on_resubscribed = on_resubscribed
         self._conn: AbstractConnection | None = None
@@ -44,7 +50,8 @@ class RedisBroker:
         kwargs = dict(pool.connection_kwargs)
         kwargs["decode_responses"] = False
         kwargs["protocol"] = 2  # RESP3 would route messages to a push handler instead of read_response
-        kwargs.pop("socket_timeout", None)  # a quiet channel is not a dead one
+        kwargs["socket_timeout"] = None  # a quiet channel is not a dead one (redis-py would default to 5 s)
+        kwargs["client_name"] = self.name  # lets operators (and tests) find this connection
         conn = pool.connection_class(**kwargs)
         await conn.connect()
         self._conn = conn
@@ -90,6 +97,8 @@ class RedisBroker:
                 if self._closing:
                     return
                 logger.warning("pub/sub connection lost; resubscribing", extra={"error": type(exc).__name__})
+                if self._on_lost is not None:
+                    self._on_lost()
                 await self._reconnect()
                 continue
             if not isinstance(reply, list) or len(reply) < 3:

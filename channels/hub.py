@@ -29,13 +29,16 @@ class Subscriber(Protocol):
 
 
 class _Topic:
-    __slots__ = ("last_seq", "live", "lock", "subscribers")
+    __slots__ = ("held", "last_seq", "live", "lock", "resync_from", "subscribers")
 
     def __init__(self) -> None:
         self.subscribers: set[Subscriber] = set()
         self.lock = asyncio.Lock()
         self.live = False
         self.last_seq: Seq | None = None
+        # While the broker reconnects, live frames wait here until history has filled the gap.
+        self.resync_from: Seq | None = None
+        self.held: list[tuple[bytes, str, str]] | None = None
 
 
 class Hub:
@@ -117,6 +120,19 @@ class Hub:
         entry = self._topics.get(topic)
         return len(entry.subscribers) if entry else 0
 
+    def note_seq(self, topic: str, seq: Seq) -> None:
+        """Record the newest chat id known for a topic (from history), the start of any resync."""
+        entry = self._topics.get(topic)
+        if entry is not None and (entry.last_seq is None or seq > entry.last_seq):
+            entry.last_seq = seq
+
+    def on_broker_lost(self) -> None:
+        """The broker lost its connection: hold live frames until history has been replayed."""
+        for entry in self._topics.values():
+            if entry.held is None:
+                entry.held = []
+                entry.resync_from = entry.last_seq
+
     def dispatch(self, topic: str, data: bytes) -> None:
         """Broker callback: unpack once, deliver to every local subscriber."""
         newline = data.index(b"\n")
@@ -131,6 +147,12 @@ class Hub:
         entry = self._topics.get(topic)
         if entry is None:
             return
+        if entry.held is not None:
+            entry.held.append((lane, ident, frame))
+            return
+        self._deliver(entry, lane, ident, frame)
+
+    def _deliver(self, entry: _Topic, lane: bytes, ident: str, frame: str) -> None:
         seq: Seq | None = None
         if lane == Lane.CHAT.value:
             seq = parse_seq(ident)
@@ -141,21 +163,24 @@ class Hub:
             sub.deliver(seq, frame, priority)
 
     async def on_resubscribed(self, topics: list[str]) -> None:
-        """After a broker reconnect, replay history newer than what was last dispatched."""
-        if self.resync_source is None:
-            return
+        """After a broker reconnect: replay history since the loss, then release held live frames."""
         for topic in topics:
             entry = self._topics.get(topic)
-            if entry is None or entry.last_seq is None:
+            if entry is None:
                 continue
-            try:
-                missed = await self.resync_source(topic, entry.last_seq)
-            except Exception:
-                logger.exception("resync failed", extra={"topic": topic})
-                continue
+            missed: list[tuple[Seq, str]] = []
+            if self.resync_source is not None and entry.resync_from is not None:
+                try:
+                    missed = await self.resync_source(topic, entry.resync_from)
+                except Exception:
+                    logger.exception("resync failed", extra={"topic": topic})
             for seq, frame in missed:
-                entry.last_seq = max(entry.last_seq, seq)
+                if entry.last_seq is None or seq > entry.last_seq:
+                    entry.last_seq = seq
                 for sub in list(entry.subscribers):
                     sub.deliver(seq, frame, False)
+            held, entry.held, entry.resync_from = entry.held or [], None, None
+            for lane, ident, frame in held:
+                self._deliver(entry, lane, ident, frame)  # subscribers drop what the replay already sent
             if missed:
                 logger.info("resynced topic after reconnect", extra={"topic": topic, "count": len(missed)})

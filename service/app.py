@@ -103,7 +103,9 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
     prefix = settings.key_prefix
     keys = AccountKeys(prefix)
     hub = Hub(keys.users_topic)
-    broker = RedisBroker(redis, hub.dispatch, hub.on_resubscribed)
+    instance_id = settings.instance_name or secrets.token_hex(4)
+    broker = RedisBroker(redis, hub.dispatch, hub.on_resubscribed, name=f"{prefix}-{instance_id}-pubsub",
+                         on_lost=hub.on_broker_lost)
     hub.bind(broker)
     history = History(redis, prefix, Retention(settings.history_max_len, settings.history_max_age_ms),
                       settings.idempotency_ttl_seconds * 1000)
@@ -121,7 +123,7 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
         directory=Directory(redis, keys), history=history,
         presence=PresenceStore(redis, prefix, settings.presence_ttl_seconds), hub=hub, broker=broker,
         moderator=moderator, cases=cases, audit=audit, feed=feed, casework=Casework(cases, audit, feed),
-        instance_id=settings.instance_name or secrets.token_hex(4),
+        instance_id=instance_id,
         post_rate=RateLimit(settings.post_rate_limit, settings.post_rate_window_seconds * 1000),
     )
     for key, value in overrides.items():

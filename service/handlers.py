@@ -104,6 +104,8 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
         )
     )
     membership.go_live(last)
+    if last is not None:
+        deps.hub.note_seq(topic, last)
     logger.info("joined", extra={"conn_id": conn.id, "room_id": room.id, "resumed": frame.after is not None,
                                  "recovered": recovered, "history": len(history)})
 
