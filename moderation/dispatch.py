@@ -6,6 +6,10 @@ parsed pattern, which three-character prefixes a match can start with, and at ea
 run only the patterns registered under that prefix. Patterns whose start cannot be enumerated
 (`\\w+`, `.`, very wide classes) or that do not start at a word boundary stay in a fallback
 alternation scanned the ordinary way.
+
+Per post, `WordKeys` collects the set of word-start keys in one C-level regex pass; a category
+intersects it with its own key set, so a post that contains none of a category's keys costs no
+per-word Python work at all, and positions are looked up only for the keys that are present.
 """
 
 from __future__ import annotations
@@ -21,7 +25,45 @@ KEY_LEN = 3
 _MAX_KEYS = 4000
 _MAX_CLASS = 64
 _WHITESPACE = " \t\n\r\x0b\x0c"
-_WORD_START = re.compile(r"\b\w")
+# Every word start's dispatch key (up to KEY_LEN chars, any chars after the first), in one pass.
+_KEYS = re.compile(r"(?s)\b(?=(\w.{0,%d}))" % (KEY_LEN - 1))
+_WORD_CHAR = re.compile(r"\w")
+
+
+class WordKeys:
+    """The word-start keys of one post, with positions looked up lazily per key and cached."""
+
+    __slots__ = ("_pos", "keys", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.keys = frozenset(_KEYS.findall(text))
+        self._pos: dict[str, list[int]] = {}
+
+    def positions(self, key: str) -> list[int]:
+        """Word starts where `key` begins (key starts with a word char, so only the left edge matters)."""
+        found = self._pos.get(key)
+        if found is None:
+            found = []
+            text = self.text
+            word = _WORD_CHAR.match
+            i = text.find(key)
+            while i >= 0:
+                if i == 0 or word(text, i - 1) is None:
+                    found.append(i)
+                i = text.find(key, i + 1)
+            self._pos[key] = found
+        return found
+
+    def starts_for(self, keyset: frozenset[str]) -> list[tuple[int, str]]:
+        """(position, key) of every word start whose key is in keyset, in text order."""
+        hits = keyset & self.keys
+        if not hits:
+            return []
+        out = [(p, k) for k in hits for p in self.positions(k)]
+        if len(hits) > 1:
+            out.sort()
+        return out
 
 
 class _Unbounded(Exception):
@@ -34,10 +76,12 @@ class Dispatch:
 
     by_key: dict[str, re.Pattern[str]]
     fallback: re.Pattern[str] | None
+    keyset: frozenset[str] = frozenset()
 
-    def candidates(self, text: str, starts: Sequence[tuple[int, str]]) -> Iterator[re.Match[str]]:
+    def candidates(self, text: str, words: WordKeys) -> Iterator[re.Match[str]]:
         """Matches in start order (overlapping candidates included; caller skips what it used)."""
         by_key = self.by_key
+        starts = words.starts_for(self.keyset)
         if self.fallback is None:
             for pos, key in starts:
                 rx = by_key.get(key)
@@ -58,9 +102,9 @@ class Dispatch:
             pending = next(fb, None)
 
 
-def word_starts(text: str) -> list[tuple[int, str]]:
-    """(position, dispatch key) for every word start; computed once per post."""
-    return [(p, text[p : p + KEY_LEN]) for p in (m.start() for m in _WORD_START.finditer(text))]
+def word_starts(text: str) -> WordKeys:
+    """The word-start keys of a post; computed once per post and shared by every category."""
+    return WordKeys(text)
 
 
 def build(patterns: Sequence[tuple[int, str]]) -> Dispatch:
@@ -82,7 +126,7 @@ def build(patterns: Sequence[tuple[int, str]]) -> Dispatch:
         if rx is None:
             rx = cache[tup] = _combine(patterns, tup)
         by_key[k] = rx
-    return Dispatch(by_key, _combine(patterns, tuple(fallback)) if fallback else None)
+    return Dispatch(by_key, _combine(patterns, tuple(fallback)) if fallback else None, frozenset(by_key))
 
 
 def rule_index(group: str) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from itertools import chain, repeat
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # Zero-width and presentation characters carry no meaning for matching.
@@ -25,12 +26,16 @@ class NormalizeTables:
 
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
-    """Normalised text plus, per normalised char, the original [start, end) it came from."""
+    """Normalised text plus, per normalised char, the original [start, end) it came from.
+
+    `starts`/`ends` are `range` objects when every char kept its position (the common case), so
+    building them costs nothing whatever the post length.
+    """
 
     original: str
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
     collapsed: bool = False
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -52,9 +57,12 @@ class Normalizer:
         self._leet = dict(tables.leet)
         leet_class = "".join(re.escape(c) for c in tables.leet)
         self._has_leet = re.compile(f"[{leet_class}]") if leet_class else None
-        self._leet_token = re.compile(rf"[^\s]*[{leet_class}][^\s]*") if leet_class else None
+        # Anchored at a token start so a long token is tried once, not once per character.
+        self._leet_token = re.compile(rf"(?<!\S)\S*[{leet_class}]\S*") if leet_class else None
+        self._two_letters = re.compile(r"[^\W\d_]\S*?[^\W\d_]")
         # Leet chars that only count between letters: they are ordinary punctuation at word edges.
         self._inner_only = frozenset("!|+")
+        self._leet_sub = _leet_substitution(tables.leet, self._inner_only)
         seps = re.escape(tables.separators)
         n = max(2, tables.min_letters) - 1
         self._spaced = re.compile(rf"(?<![^\W_])(?:[a-z][{seps}]){{{n},}}[a-z](?![^\W_])")
@@ -64,33 +72,46 @@ class Normalizer:
 
     def normalize(self, original: str) -> NormalizedText:
         """Fold case, look-alikes, accents, emoji, leetspeak, spaced letters and repeats."""
-        chars, starts, ends = self._fold(original)
-        if self._has_leet is not None and self._has_leet.search("".join(chars)):
-            self._unleet(chars)
-        text = "".join(chars)
+        text, starts, ends = self._fold(original)
+        if self._has_leet is not None and self._has_leet.search(text):
+            text = self._unleet(text)
         collapsed = self._spaced.search(text) is not None
         if collapsed:
             text, starts, ends = _rewrite(text, starts, ends, self._spaced, self._despace)
         if self._repeat.search(text):
             text, starts, ends = _rewrite(text, starts, ends, self._repeat, self._squeeze)
-        return NormalizedText(original, text, tuple(starts), tuple(ends), collapsed)
+        return NormalizedText(original, text, starts, ends, collapsed)
 
-    def _fold(self, original: str) -> tuple[list[str], list[int], list[int]]:
-        folded = original.translate(self._table)
-        if len(folded) == len(original) and (self._odd_re is None or self._odd_re.search(original) is None):
+    def _fold(self, original: str) -> tuple[str, Sequence[int], Sequence[int]]:
+        folded = original.translate(self._table)  # may discover new odd chars: read _odd_re after
+        n = len(original)
+        odd = self._odd_re
+        if len(folded) == n and (odd is None or odd.search(original) is None):
             # Fast path: every char folded to exactly one char, so positions are unchanged.
-            idx = list(range(len(original)))
-            return list(folded), idx, [i + 1 for i in idx]
-        chars: list[str] = []
+            return folded, range(n), range(1, n + 1)
+        assert odd is not None
+        table = self._table
+        hits = [m.start() for m in odd.finditer(original)]
+        if len(hits) > 32:
+            # Many odd chars (a wall of emoji): expand positions with C-level iterators only.
+            lens = list(map(len, map(table.__getitem__, map(ord, original))))
+            starts_all = list(chain.from_iterable(map(repeat, range(n), lens)))
+            ends_all = list(chain.from_iterable(map(repeat, range(1, n + 1), lens)))
+            return folded, starts_all, ends_all
+        # Only the chars whose fold changes length need per-char work; runs between them map 1:1.
         starts: list[int] = []
         ends: list[int] = []
-        table = self._table
-        for i, ch in enumerate(original):
-            for c in table[ord(ch)]:
-                chars.append(c)
-                starts.append(i)
-                ends.append(i + 1)
-        return chars, starts, ends
+        pos = 0
+        for i in hits:
+            starts.extend(range(pos, i))
+            ends.extend(range(pos + 1, i + 1))
+            k = len(table[ord(original[i])])
+            starts.extend([i] * k)
+            ends.extend([i + 1] * k)
+            pos = i + 1
+        starts.extend(range(pos, n))
+        ends.extend(range(pos + 1, n + 1))
+        return folded, starts, ends
 
     def fold_char(self, ch: str) -> str:
         """Fold one character (cached by the translate table)."""
@@ -116,33 +137,22 @@ class Normalizer:
         out = "".join(t.confusables.get(c, c) for c in base.lower())
         return out if out else ch
 
-    def _unleet(self, chars: list[str]) -> None:
-        """Replace leet chars in place (length-preserving) inside words that have letters."""
+    def _unleet(self, text: str) -> str:
+        """Replace leet chars (length-preserving) inside words that have at least two letters."""
         assert self._leet_token is not None
-        for m in self._leet_token.finditer("".join(chars)):
+        out: list[str] = []
+        pos = 0
+        for m in self._leet_token.finditer(text):
             i, j = m.span()
-            if sum(1 for c in chars[i:j] if c.isalpha()) >= 2:
-                self._unleet_token(chars, i, j)
-
-    def _unleet_token(self, chars: list[str], i: int, j: int) -> None:
-        leet = self._leet
-
-        def wordish(k: int) -> bool:
-            return i <= k < j and (chars[k].isalpha() or chars[k] in leet)
-
-        for k in range(i, j):
-            c = chars[k]
-            if c not in leet:
+            if self._two_letters.search(text, i, j) is None:
                 continue
-            left, right = wordish(k - 1), wordish(k + 1)
-            if c in self._inner_only:
-                ok = left and right
-            elif c == "@":
-                ok = left  # a leading @ is a handle, not an "a"
-            else:
-                ok = left or right
-            if ok:
-                chars[k] = leet[c]
+            out.append(text[pos:i])
+            out.append(self._leet_sub(text[i:j]))
+            pos = j
+        if not out:
+            return text
+        out.append(text[pos:])
+        return "".join(out)
 
     def _despace(self, m: re.Match[str]) -> str:
         return self._spaced_sep.sub("", m.group(0))
@@ -193,3 +203,38 @@ def _rewrite(
     new_starts.extend(starts[pos:])
     new_ends.extend(ends[pos:])
     return "".join(out), new_starts, new_ends
+
+
+def _leet_substitution(leet: Mapping[str, str], inner_only: frozenset[str]) -> Callable[[str], str]:
+    """Length-preserving leet replacement within one token, as a single regex substitution.
+
+    A leet char counts when a neighbour in the token is "wordish" (a letter or another leet char):
+    `!|+` need both neighbours, a leading `@` is a handle so `@` needs a left neighbour, every
+    other leet char needs either. Decisions look at the original token, so one pass suffices.
+    """
+    if not leet:
+        return lambda token: token
+
+    def cls(chars: object) -> str:
+        return "".join(re.escape(c) for c in sorted(chars))  # type: ignore[call-overload]
+
+    wordish = rf"(?:[^\W\d_]|[{cls(leet)}])"
+    inner = [c for c in leet if c in inner_only]
+    other = [c for c in leet if c not in inner_only and c != "@"]
+    after_word: list[str] = []
+    if inner:
+        after_word.append(rf"[{cls(inner)}](?={wordish})")
+    if "@" in leet:
+        after_word.append("@")
+    if other:
+        after_word.append(f"[{cls(other)}]")
+    alts = [f"(?<={wordish})(?:{'|'.join(after_word)})"] if after_word else []
+    if other:
+        alts.append(rf"[{cls(other)}](?={wordish})")
+    rx = re.compile("|".join(alts))
+    table = dict(leet)
+
+    def repl(m: re.Match[str]) -> str:
+        return table[m.group()]
+
+    return lambda token: rx.sub(repl, token)

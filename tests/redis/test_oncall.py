@@ -124,8 +124,15 @@ async def working(*oncalls: OnCall) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            try:
+                async with asyncio.timeout(5):
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asyncio.shield(task)
+            except TimeoutError:
+                import sys
+                for t in asyncio.all_tasks():
+                    t.print_stack(file=sys.stderr)
+                raise
 
 
 async def new_case(store: CaseStore) -> Case:
