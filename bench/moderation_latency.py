@@ -20,6 +20,17 @@ CASES = ROOT / "tests" / "data" / "moderation_cases.jsonl"
 SHARED = Path(os.environ.get("BETWEEN_SHARED_DIR", ROOT.parent / "shared")) / "data" / "moderation"
 RESULTS = ROOT / "bench" / "results" / "moderation.json"
 ROUNDS = 7
+# Long posts up to the protocol maximum (4,000 chars): benign prose, crisis prose, and a few
+# pathological shapes (one huge token, emoji walls, digits) that used to trigger backtracking.
+LONG_LENGTHS = (1000, 2000, 4000)
+LONG_UNITS = {
+    "prose": "one day at a time, steady steps, went to group and called my sponsor. ",
+    "crisis_prose": "I can't do this anymore and some nights I think about ending it. ",
+    "one_token": "x",
+    "emoji": "💊❄️ ",
+    "digits": "1234567 ",
+    "leet": "h3ll0 w0rld ",
+}
 
 
 class Row(msgspec.Struct):
@@ -55,6 +66,27 @@ def summarise(samples: list[int]) -> dict[str, float]:
     }
 
 
+def long_posts() -> dict[int, list[str]]:
+    """Synthetic long posts per length bucket."""
+    return {n: [(u * (n // len(u) + 1))[:n] for u in LONG_UNITS.values()] for n in LONG_LENGTHS}
+
+
+def time_posts(mod: Moderator, ctx: PostContext, posts: list[str], raw: list[int] | None = None) -> list[int]:
+    """Best-of-ROUNDS nanoseconds per post."""
+    clock = time.perf_counter_ns
+    out = []
+    for t in posts:
+        runs = []
+        for _ in range(ROUNDS):
+            t0 = clock()
+            mod.moderate(t, "default", ctx)
+            runs.append(clock() - t0)
+        if raw is not None:
+            raw.extend(runs)
+        out.append(min(runs))
+    return out
+
+
 def main() -> int:
     """Run the benchmark and write bench/results/moderation.json."""
     mod = Moderator.load()
@@ -65,24 +97,24 @@ def main() -> int:
         mod.moderate(t, "default", ctx)
     # The machine is shared (service, load generators): per post we keep the best of ROUNDS runs,
     # which removes scheduler and GC noise; the raw samples are reported too.
-    clock = time.perf_counter_ns
     best: dict[str, list[int]] = {}
     raw: list[int] = []
     for name, ts in texts.items():
-        per_post = []
+        best[name] = time_posts(mod, ctx, ts, raw)
+    longs = long_posts()
+    for ts in longs.values():
         for t in ts:
-            runs = []
-            for _ in range(ROUNDS):
-                t0 = clock()
-                mod.moderate(t, "default", ctx)
-                runs.append(clock() - t0)
-            raw.extend(runs)
-            per_post.append(min(runs))
-        best[name] = per_post
+            mod.moderate(t, "default", ctx)
+    long_rows: dict[str, dict[str, float]] = {}
+    for n, ts in longs.items():
+        # Several passes over the few synthetic posts so the percentiles rest on enough samples.
+        samples_n = [v for _ in range(5) for v in time_posts(mod, ctx, ts)]
+        long_rows[f"{n}_chars"] = summarise(samples_n)
     lengths = [len(t) for ts in texts.values() for t in ts]
     samples = [v for vs in best.values() for v in vs]
     short = [v for v, n in zip(samples, lengths, strict=True) if n < 200]
     long = [v for v, n in zip(samples, lengths, strict=True) if n >= 200]
+    upto600 = [v for v, n in zip(samples, lengths, strict=True) if 400 <= n <= 600]
     result = {
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -91,6 +123,8 @@ def main() -> int:
         "all": summarise(samples),
         "short_lt_200_chars": summarise(short) if short else None,
         "long_ge_200_chars": summarise(long) if long else None,
+        "400_to_600_chars": summarise(upto600) if upto600 else None,
+        "synthetic_long_posts": long_rows,
         "raw_samples_all_rounds": summarise(raw),
         "by_source": {name: summarise(v) for name, v in best.items()},
     }
@@ -98,11 +132,13 @@ def main() -> int:
     RESULTS.write_bytes(msgspec.json.format(msgspec.json.encode(result), indent=2) + b"\n")
     out = sys.stdout.write
     out(f"moderation rule stage, {len(every)} posts x {ROUNDS} rounds\n")
-    for key in ("all", "short_lt_200_chars", "long_ge_200_chars", "raw_samples_all_rounds"):
-        r = result[key]
+    rows = {k: result[k] for k in ("all", "short_lt_200_chars", "long_ge_200_chars", "400_to_600_chars")}
+    rows |= {f"synthetic {k}": v for k, v in long_rows.items()}
+    rows["raw_samples_all_rounds"] = result["raw_samples_all_rounds"]
+    for key, r in rows.items():
         if r:
             line = f"median {r['median_us']:>7.1f} us   p99 {r['p99_us']:>7.1f} us   max {r['max_us']:>8.1f} us"
-            out(f"  {key:<24} {line}\n")
+            out(f"  {key:<26} {line}\n")
     out(f"wrote {RESULTS.relative_to(ROOT)}\n")
     return 0
 

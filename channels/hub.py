@@ -1,7 +1,7 @@
 """The local registry: which sockets of this instance listen to which topic.
 
 One broker subscription per topic per instance, however many sockets listen. Dispatch
-splits the envelope once, decodes the frame once and hands the same string to every
+splits the envelope once, builds the WebSocket frame once and hands the same bytes to every
 subscriber without awaiting, so a slow socket never delays the others.
 """
 
@@ -14,17 +14,18 @@ from typing import Protocol
 
 from channels.broker import Broker
 from channels.envelope import Lane, Seq, parse_seq
+from channels.wsframe import text_frame
 
 logger = logging.getLogger(__name__)
 
-ResyncSource = Callable[[str, Seq], Awaitable[list[tuple[Seq, str]]]]
+ResyncSource = Callable[[str, Seq], Awaitable[list[tuple[Seq, bytes]]]]
 
 
 class Subscriber(Protocol):
     """A socket's membership of a topic."""
 
-    def deliver(self, seq: Seq | None, frame: str, priority: bool) -> None:
-        """Queue a frame; ``seq`` is set for chat messages."""
+    def deliver(self, seq: Seq | None, frame: bytes, priority: bool) -> None:
+        """Queue a complete WebSocket frame; ``seq`` is set for chat messages."""
         ...
 
 
@@ -38,7 +39,7 @@ class _Topic:
         self.last_seq: Seq | None = None
         # While the broker reconnects, live frames wait here until history has filled the gap.
         self.resync_from: Seq | None = None
-        self.held: list[tuple[bytes, str, str]] | None = None
+        self.held: list[tuple[bytes, str, bytes]] | None = None
 
 
 class Hub:
@@ -138,7 +139,8 @@ class Hub:
         newline = data.index(b"\n")
         lane = data[:1]
         ident = data[1:newline].decode()
-        frame = data[newline + 1 :].decode()
+        # The WebSocket frame is built here, once, and the same bytes go to every socket.
+        frame = text_frame(data[newline + 1 :])
         self.dispatched += 1
         if lane == Lane.USER.value:
             for sub in list(self._users.get(ident, ())):
@@ -152,7 +154,7 @@ class Hub:
             return
         self._deliver(entry, lane, ident, frame)
 
-    def _deliver(self, entry: _Topic, lane: bytes, ident: str, frame: str) -> None:
+    def _deliver(self, entry: _Topic, lane: bytes, ident: str, frame: bytes) -> None:
         seq: Seq | None = None
         if lane == Lane.CHAT.value:
             seq = parse_seq(ident)
@@ -168,7 +170,7 @@ class Hub:
             entry = self._topics.get(topic)
             if entry is None:
                 continue
-            missed: list[tuple[Seq, str]] = []
+            missed: list[tuple[Seq, bytes]] = []
             if self.resync_source is not None and entry.resync_from is not None:
                 try:
                     missed = await self.resync_source(topic, entry.resync_from)

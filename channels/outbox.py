@@ -1,9 +1,9 @@
 """A bounded per-connection outbound queue with a priority lane.
 
-Fan-out never waits on a socket: it appends pre-encoded frames here. When the normal
-lane is full the connection is marked slow and must be closed (code 4008); it can
-resume from its last message id. Safety frames (crisis notices, removals) go in the
-priority lane, which is drained first and never dropped in favour of chat.
+Fan-out never waits on a socket: it appends pre-built frames here. When the normal lane is
+full the connection is marked slow and must be closed (code 4008); it can resume from its
+last message id. Safety frames (crisis notices, removals, case events) go in the priority
+lane, which is drained first and never dropped in favour of chat.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ class Outbox:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._normal: deque[str] = deque()
-        self._priority: deque[str] = deque()
+        self._normal: deque[bytes] = deque()
+        self._priority: deque[bytes] = deque()
         self._wakeup = asyncio.Event()
         self._closed = False
         self.overflowed = False
 
-    def put(self, frame: str) -> bool:
+    def put(self, frame: bytes) -> bool:
         """Queue a chat frame; False (and the connection is slow) when the lane is full."""
         if self._closed:
             return False
@@ -33,10 +33,9 @@ class Outbox:
             self._overflow()
             return False
         self._normal.append(frame)
-        self._wakeup.set()
         return True
 
-    def put_priority(self, frame: str) -> bool:
+    def put_priority(self, frame: bytes) -> bool:
         """Queue a safety frame; it jumps ahead of chat and is only refused once closed."""
         if self._closed:
             return False
@@ -45,12 +44,15 @@ class Outbox:
             self._overflow()
             return False
         self._priority.append(frame)
-        self._wakeup.set()
         return True
 
     def _overflow(self) -> None:
         self.overflowed = True
         self._closed = True
+        self._wakeup.set()
+
+    def wake(self) -> None:
+        """Let the writer task take over (the socket could not be written right away)."""
         self._wakeup.set()
 
     def close(self) -> None:
@@ -66,15 +68,22 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._normal) + len(self._priority)
 
-    async def next_batch(self) -> list[str]:
-        """Wait for frames and take all that are queued, priority first; [] once closed and empty."""
+    def drain(self) -> list[bytes]:
+        """Take everything queued, priority first."""
+        if not self._priority:
+            batch = list(self._normal)
+        else:
+            batch = list(self._priority)
+            self._priority.clear()
+            batch.extend(self._normal)
+        self._normal.clear()
+        return batch
+
+    async def next_batch(self) -> list[bytes]:
+        """Wait until woken with frames queued and take them all; [] once closed and empty."""
         while True:
             if self._priority or self._normal:
-                batch = list(self._priority)
-                self._priority.clear()
-                batch.extend(self._normal)
-                self._normal.clear()
-                return batch
+                return self.drain()
             if self._closed:
                 return []
             self._wakeup.clear()

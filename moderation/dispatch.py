@@ -26,7 +26,7 @@ _MAX_KEYS = 4000
 _MAX_CLASS = 64
 _WHITESPACE = " \t\n\r\x0b\x0c"
 # Every word start's dispatch key (up to KEY_LEN chars, any chars after the first), in one pass.
-_KEYS = re.compile(r"(?s)\b(?=(\w.{0,%d}))" % (KEY_LEN - 1))
+_KEYS = re.compile(rf"(?s)\b(?=(\w.{{0,{KEY_LEN - 1}}}))")
 _WORD_CHAR = re.compile(r"\w")
 
 

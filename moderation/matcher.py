@@ -7,7 +7,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 
-from .dispatch import rule_index, word_starts
+from .dispatch import WordKeys, rule_index, word_starts
 from .normalize import NormalizedText
 from .rules import CategoryRules, ContextCues, RawPatterns, Rule, canonical_number
 from .types import Finding
@@ -127,7 +127,7 @@ def _suppressed(ctx: _Scan, rule: Rule, a: int, b: int) -> bool:
 class _RawText:
     """The original text, width-folded and lowercased once, for original-text rules."""
 
-    __slots__ = ("folded", "lowered", "lowered_or_folded")
+    __slots__ = ("_words", "folded", "lowered", "lowered_or_folded")
 
     def __init__(self, original: str) -> None:
         folded = original
@@ -140,17 +140,31 @@ class _RawText:
         self.folded = folded
         self.lowered: str | None = lowered if len(lowered) == len(folded) else None
         self.lowered_or_folded = lowered
+        self._words: WordKeys | None = None
+
+    def words(self, lowered: str) -> WordKeys:
+        """Word-start keys of the lowercased text (built on first use, shared by raw rules)."""
+        if self._words is None:
+            self._words = word_starts(lowered)
+        return self._words
 
 
 def _scan_raw(raw: _RawText, patterns: RawPatterns, rules: tuple[Rule, ...], out: list[Finding]) -> None:
-    if raw.lowered is not None:
+    matches: Iterable[re.Match[str]]
+    if raw.lowered is not None and patterns.dispatch is not None:
+        # Same matches as finditer over the alternation (leftmost, non-overlapping), found via
+        # word-start dispatch instead of trying every alternative at every character.
+        matches = patterns.dispatch.candidates(raw.lowered, raw.words(raw.lowered))
+    elif raw.lowered is not None:
         matches = patterns.lower.finditer(raw.lowered)
     else:
         matches = patterns.folded.finditer(raw.folded)
+    last_end = 0
     for m in matches:
-        if m.start() == m.end():
+        if m.start() == m.end() or m.start() < last_end:
             continue
-        rule = rules[int(m.lastgroup[1:])] if m.lastgroup else rules[0]
+        last_end = m.end()
+        rule = rules[rule_index(m.lastgroup)] if m.lastgroup else rules[0]
         if rule.allow:
             key = re.sub(r"\D", "", m.group(0)) or m.group(0).lower()
             if canonical_number(key) in rule.allow:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import chain, repeat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 # Zero-width and presentation characters carry no meaning for matching.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u00ad")
@@ -67,12 +67,21 @@ class Normalizer:
         n = max(2, tables.min_letters) - 1
         self._spaced = re.compile(rf"(?<![^\W_])(?:[a-z][{seps}]){{{n},}}[a-z](?![^\W_])")
         self._spaced_sep = re.compile(f"[{seps}]")
-        self._repeat = re.compile(r"(.)\1{2,}")
+        # Whitespace runs are left alone: rules match any run of spaces, and squeezing them would
+        # cost a Python callback per run (an emoji-heavy post has one between every emoji).
+        self._repeat = re.compile(r"(\S)\1{2,}")
+        # A wall of the same emoji ("💊💊💊💊") means what one does; each would otherwise expand to
+        # a padded placeholder and multiply the text the rules scan.
+        names = sorted({v for v in tables.emoji.values() if v}, key=len, reverse=True)
+        alts = "|".join(re.escape(v) for v in names)
+        self._emoji_run = re.compile(rf"( (?:{alts}) )(?:\s*\1){{1,}}") if names else None
         self._keep_double = frozenset(tables.keep_double)
 
     def normalize(self, original: str) -> NormalizedText:
         """Fold case, look-alikes, accents, emoji, leetspeak, spaced letters and repeats."""
         text, starts, ends = self._fold(original)
+        if self._emoji_run is not None and not isinstance(starts, range) and self._emoji_run.search(text):
+            text, starts, ends = _rewrite(text, starts, ends, self._emoji_run, _first_group)
         if self._has_leet is not None and self._has_leet.search(text):
             text = self._unleet(text)
         collapsed = self._spaced.search(text) is not None
@@ -160,6 +169,10 @@ class Normalizer:
     def _squeeze(self, m: re.Match[str]) -> str:
         c = m.group(1)
         return c * 2 if c in self._keep_double else c
+
+
+def _first_group(m: re.Match[str]) -> str:
+    return m.group(1)
 
 
 class _FoldTable(dict[int, str]):

@@ -7,6 +7,8 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from re import _constants as sre_c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from . import dispatch
@@ -61,10 +63,15 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class RawPatterns:
-    """Original-text patterns: `lower` runs on lowercased text (fast), `folded` with IGNORECASE."""
+    """Original-text patterns: `lower` runs on lowercased text (fast), `folded` with IGNORECASE.
+
+    `dispatch` holds the same patterns indexed by start keys (see dispatch.py); the matcher uses it
+    on lowercased text so a long post does not pay every alternative at every character.
+    """
 
     lower: re.Pattern[str]
     folded: re.Pattern[str]
+    dispatch: Dispatch | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +186,47 @@ def _context_cues(doc: dict[str, Any]) -> ContextCues:
     )
 
 
+_SINGLE_CHAR_OPS = frozenset({sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.IN, sre_c.ANY, sre_c.CATEGORY})
+
+
+def unbounded_group_repeat(pattern: str) -> bool:
+    """True if a group or multi-char item is repeated without an upper bound (`(?:a |b )*`).
+
+    Such repeats let the regex engine backtrack through exponentially or quadratically many
+    splits on long posts; a bound such as `{0,4}` keeps every rule linear in post length.
+    """
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+                _lo, hi, item = av
+                body = list(item)
+                if hi == sre_c.MAXREPEAT and not (len(body) == 1 and body[0][0] in _SINGLE_CHAR_OPS):
+                    return True
+                if walk(body):
+                    return True
+            elif op is sre_c.SUBPATTERN:
+                if walk(av[-1]):
+                    return True
+            elif op is sre_c.BRANCH:
+                if any(walk(alt) for alt in av[1]):
+                    return True
+            elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+                if walk(av[1]):
+                    return True
+            elif op is getattr(sre_c, "ATOMIC_GROUP", None):
+                if walk(av):
+                    return True
+        return False
+
+    return walk(sre_parse.parse(pattern))
+
+
+def _check_linear(where: str, pattern: str) -> None:
+    if unbounded_group_repeat(pattern):
+        raise RuleError(f"{where}: a group repeated with * or + can be very slow on long posts; bound it, e.g. {{0,4}}")
+
+
 def _expand(pattern: str, macros: Mapping[str, list[str]], where: str, spaces: str | None) -> str:
     def sub(m: re.Match[str]) -> str:
         items = macros.get(m.group(1))
@@ -199,7 +247,7 @@ def _compile_category(
     gate_regexes: dict[str, re.Pattern[str]] = {}
     norm_rules: list[tuple[Rule, list[str]]] = []
     loose_rules: list[tuple[Rule, list[str]]] = []
-    raw_rules: list[tuple[Rule, str]] = []
+    raw_rules: list[tuple[Rule, list[str]]] = []
     for i, spec in enumerate(doc.get("rules", [])):
         rid = spec.get("id") or f"{category}.{i}"
         where = f"{name}:{rid}"
@@ -222,6 +270,7 @@ def _compile_category(
         if "gate_regex" in spec:
             try:
                 gate_regexes[rid] = re.compile(spec["gate_regex"])
+                _check_linear(f"{where}:gate_regex", spec["gate_regex"])
             except re.error as exc:
                 raise RuleError(f"{where}: bad gate_regex ({exc})") from None
         rule = Rule(
@@ -242,12 +291,15 @@ def _compile_category(
                 strict = [_expand(p, macros, where, STRICT_SPACE) for p in patterns]
                 for sp in strict:
                     re.compile(sp)
+                    _check_linear(where, sp)
                 loose = [_expand(p, macros, where, LOOSE_SPACE) for p in patterns]
                 norm_rules.append((rule, strict))
                 loose_rules.append((rule, loose))
             else:
-                expanded = "|".join(f"(?:{_expand(p, macros, where, None)})" for p in patterns)
-                re.compile(expanded)
+                expanded = [_expand(p, macros, where, None) for p in patterns]
+                for ep in expanded:
+                    re.compile(ep)
+                    _check_linear(where, ep)
                 raw_rules.append((rule, expanded))
         except re.error as exc:
             raise RuleError(f"{where}: bad regex ({exc})") from None
@@ -267,6 +319,8 @@ def _compile_category(
         exceptions = re.compile("|".join(f"(?:{p})" for p in exc_list)) if exc_list else None
     except re.error as exc:
         raise RuleError(f"{name}: bad exception regex ({exc})") from None
+    for p in exc_list:
+        _check_linear(f"{name}:exceptions", p)
     return CategoryRules(
         category=category,
         normalized=dispatch.build([(i, p) for i, (_, ps) in enumerate(norm_rules) for p in ps]) if norm_rules else None,
@@ -279,11 +333,12 @@ def _compile_category(
     )
 
 
-def _raw_patterns(rules: list[tuple[Rule, str]]) -> RawPatterns:
-    lower = _combine(rules, 0)
-    folded = _combine(rules, re.IGNORECASE)
+def _raw_patterns(rules: list[tuple[Rule, list[str]]]) -> RawPatterns:
+    joined = [(r, "|".join(f"(?:{p})" for p in ps)) for r, ps in rules]
+    lower = _combine(joined, 0)
+    folded = _combine(joined, re.IGNORECASE)
     assert lower is not None and folded is not None
-    return RawPatterns(lower, folded)
+    return RawPatterns(lower, folded, dispatch.build([(i, p) for i, (_, ps) in enumerate(rules) for p in ps]))
 
 
 def _combine(rules: list[tuple[Rule, str]], flags: int) -> re.Pattern[str] | None:

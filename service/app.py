@@ -25,12 +25,14 @@ from channels.history import History, RateLimit, Retention
 from channels.hub import Hub
 from channels.keys import topic_room
 from channels.presence import PresenceStore
+from channels.wsframe import text_frame
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
 from moderation.pipeline import Moderator
 from service import api, maintenance, review_api
 from service.accounts import Accounts
 from service.casework import Casework
+from service.connection import Flusher
 from service.deps import Deps
 from service.directory import Directory
 from service.errors import ErrorCode, Reject
@@ -125,16 +127,17 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
         moderator=moderator, cases=cases, audit=audit, feed=feed, casework=Casework(cases, audit, feed),
         instance_id=instance_id,
         post_rate=RateLimit(settings.post_rate_limit, settings.post_rate_window_seconds * 1000),
+        flusher=Flusher(),
     )
     for key, value in overrides.items():
         setattr(deps, key, value)
 
-    async def resync(topic: str, last: Seq) -> list[tuple[Seq, str]]:
+    async def resync(topic: str, last: Seq) -> list[tuple[Seq, bytes]]:
         room = topic_room(prefix, topic)
         _, entries = await history.after(room, format_seq(last), settings.history_resume_limit)
         hidden = await history.removed(room)
         messages, _ = history_frames(room, entries, hidden)
-        return [(parse_seq(m.id), encode(m).decode()) for m in messages]
+        return [(parse_seq(m.id), text_frame(encode(m))) for m in messages]
 
     hub.resync_source = resync
     await broker.start()

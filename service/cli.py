@@ -18,12 +18,13 @@ from service.errors import ErrorCode, Reject
 from service.models import Role, RoomKind
 from service.seed import DEMO_PASSWORD, make_fixture, open_stores, seed_demo
 from service.settings import Settings, from_env
+from service.wsproto import BetweenWebSocketProtocol
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn options every instance uses (tests and benchmarks too)."""
     return {
-        "ws": "websockets-sansio",
+        "ws": BetweenWebSocketProtocol,
         "ws_max_size": max(65536, settings.max_frame_bytes * 4),
         # Per-message deflate compresses per socket: it would undo encode-once fan-out.
         "ws_per_message_deflate": False,

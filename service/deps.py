@@ -24,7 +24,7 @@ from service.stats import Stats
 if TYPE_CHECKING:
     from moderation.pipeline import Moderator
     from service.casework import Casework
-    from service.connection import Connection
+    from service.connection import Connection, Flusher
     from service.feed import Feed
 
 
@@ -48,6 +48,7 @@ class Deps:
     casework: Casework
     instance_id: str
     post_rate: RateLimit
+    flusher: Flusher
     connections: set[Connection] = field(default_factory=set)
     stats: Stats = field(default_factory=Stats)
 

@@ -7,6 +7,7 @@ import contextlib
 import msgspec
 
 from channels.envelope import Seq
+from channels.wsframe import payload_of
 from service.connection import Connection
 from service.deps import Deps
 from service.models import Role
@@ -22,11 +23,11 @@ class StaffFeed:
         self.topic = topic
         self.rooms = rooms
 
-    def deliver(self, seq: Seq | None, frame: str, priority: bool) -> None:
+    def deliver(self, seq: Seq | None, frame: bytes, priority: bool) -> None:
         """Forward case events (safety lane); hosts only see cases of rooms they host."""
         if self.rooms is not None:
             with contextlib.suppress(Exception):
-                room = msgspec.json.decode(frame)["case"]["room"]
+                room = msgspec.json.decode(payload_of(frame))["case"]["room"]
                 if room not in self.rooms:
                     return
         self.conn.queue(frame, True)

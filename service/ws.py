@@ -11,6 +11,7 @@ import msgspec
 from starlette.websockets import WebSocket
 
 from channels.broker import BackendUnavailable
+from channels.wsframe import payload_of
 from service.auth import origin_allowed, token_of
 from service.connection import Connection
 from service.deps import Deps, deps_of
@@ -19,6 +20,7 @@ from service.handlers import handle_frame, leave, leave_all
 from service.protocol import Error, Left, decoder
 from service.restrictions import load_mute, suspended_from
 from service.staff import attach_staff_feeds, detach_staff_feeds
+from service.wsproto import raw_socket_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         if not closing.done():
             closing.set_result(reason)
 
+    raw = raw_socket_of(websocket.scope)
     conn = Connection(secrets.token_hex(6), user, token, deps.settings.outbox_limit,
-                      on_slow=lambda: close_with(Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")))
+                      on_slow=lambda: close_with(Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")),
+                      raw=raw, flusher=deps.flusher)
     conn.muted_until = await load_mute(deps, user.id)
     conn.refresh_requested = lambda _frame: _schedule_refresh(deps, conn, close_with)
     conn.close_with = close_with
@@ -111,6 +115,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         deps.connections.discard(conn)
         await detach_staff_feeds(deps, staff_feeds)
         await leave_all(deps, conn)
+        if code == CloseCode.SLOW_CONSUMER and raw is not None and not raw.writable():
+            # The close frame would queue behind everything the peer is not reading: drop it now.
+            raw.abort()
         try:
             async with asyncio.timeout(2):
                 await websocket.close(code=code, reason=reason)
@@ -149,13 +156,20 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, close_with) 
 
 
 async def _write(conn: Connection, websocket: WebSocket) -> None:
+    """Runs only when a socket could not be written at once: waits out back-pressure."""
+    raw = conn.raw
     send = websocket.send
     while True:
         batch = await conn.outbox.next_batch()
         if not batch:
             return
-        for frame in batch:
-            await send({"type": "websocket.send", "text": frame})
+        if raw is not None:
+            await raw.wait_writable()
+            if not raw.write(b"".join(batch)):
+                return
+        else:
+            for frame in batch:
+                await send({"type": "websocket.send", "text": payload_of(frame).decode()})
 
 
 def _schedule_refresh(deps: Deps, conn: Connection, close_with) -> None:  # type: ignore[no-untyped-def]

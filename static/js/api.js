@@ -42,10 +42,12 @@ const p = encodeURIComponent;
 
 /** The counselor queue (service/review_api.py). */
 export const review = {
-  inbox: (program) => get(`/api/programs/${p(program)}/inbox`),
+  inbox: (program, since) => get(`/api/programs/${p(program)}/inbox${since ? `?since=${p(since)}` : ""}`),
+  followups: (program) => get(`/api/programs/${p(program)}/followups`),
   cases: (program, status = "open") => get(`/api/programs/${p(program)}/cases?status=${p(status)}`),
   case: (id) => get(`/api/cases/${p(id)}`),
   act: (id, action, body = {}) => post(`/api/cases/${p(id)}/${action}`, body),
+  followupDone: (id, followup) => post(`/api/cases/${p(id)}/followups/${p(followup)}/done`),
   audit: (program, filters = {}) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);

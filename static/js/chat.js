@@ -5,6 +5,21 @@ import * as api from "./api.js";
 import { newClientId } from "./ids.js";
 import { Socket } from "./socket.js";
 
+// What a screen reader hears when a private notice arrives (the banner says the rest).
+const ANNOUNCED = {
+  crisis: "Support is here. Crisis lines are listed in the room.",
+  warning: "A counselor sent you a private note.",
+  muted: "Posting is paused for you for now.",
+  suspended: "You're taking a break from this room for now.",
+  approved: "Your message was reviewed and is now in the room.",
+  removed: "A counselor removed one of your messages.",
+};
+
+function pausedText(until) {
+  const end = until && until > Date.now() ? ` until ${new Date(until).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}` : "";
+  return `A counselor has paused posting for you${end}. Your message is kept here, and you can still read the room. Someone will check in with you.`;
+}
+
 export class Chat {
   /**
    * @param {import("./store.js").Store} store
@@ -83,11 +98,15 @@ export class Chat {
       case "case":
         for (const fn of this.caseListeners) fn(frame.event, frame.case);
         break;
+      case "left":
+        // Unasked: a counselor suspended this member from the room (the notice says so).
+        if (this.socket.rooms.has(frame.room)) s.leftRoom(frame.room);
+        break;
       case "error":
         this.refused(frame);
         break;
       default:
-        break; // pong, left, and frames from newer servers
+        break; // pong, and frames from newer servers
     }
   }
 
@@ -113,19 +132,26 @@ export class Chat {
       this.store.updatePending(notice.ref, { status: "blocked", detail: notice.text });
     }
     if (notice.kind === "held" || notice.kind === "blocked") return; // shown on the post itself
+    if (notice.kind === "muted") this.store.mutedUntil = notice.until || 0;
     this.store.addNotice(notice);
-    if (notice.kind === "crisis") this.hooks.announce("Support is here. Crisis lines are listed in the room.");
+    const heard = ANNOUNCED[notice.kind];
+    if (heard) this.hooks.announce(heard);
   }
 
   refused(error) {
     const [, p] = this.store.findPending(error.ref || "");
+    if (p && error.code === "muted") {
+      // The server's words are terse; the member gets a kind explanation and keeps their text.
+      this.store.updatePending(p.clientId, { status: "paused", detail: pausedText(this.store.mutedUntil) });
+      return;
+    }
     if (p) {
       const status = error.code === "not_joined" || error.code === "unavailable" ? "sending" : "failed";
       this.store.updatePending(p.clientId, { status, detail: error.detail });
       return;
     }
     if (error.code === "forbidden" && error.ref) {
-      this.store.addNotice({ kind: "warning", room: error.ref, text: error.detail });
+      this.store.addNotice({ kind: "unavailable", room: error.ref, text: error.detail });
     }
   }
 

@@ -28,6 +28,7 @@ export class Store {
     this.rooms = new Map();
     this.notices = []; // notices not tied to a room
     this.connection = "stopped";
+    this.mutedUntil = 0; // from the last "muted" notice, to explain refused posts kindly
     this.listeners = new Set();
     this.readKey = "";
   }
@@ -100,6 +101,7 @@ export class Store {
     const room = this.room(frame.room);
     room.state = frame.state;
     room.joined = true;
+    room.removed = false;
     if (!frame.recovered) room.messages.clear();
     for (const message of frame.history) this.putMessage(room, message);
     room.presence = new Map(frame.presence.map((m) => [m.id, m]));
@@ -133,6 +135,14 @@ export class Store {
         return;
       }
     }
+  }
+
+  /** The server took this member out of the room (a suspension): stop offering to post. */
+  leftRoom(roomId) {
+    const room = this.room(roomId);
+    room.joined = false;
+    room.removed = true;
+    this.emit("room", roomId);
   }
 
   removeMessage(roomId, id) {

@@ -123,16 +123,12 @@ async def working(*oncalls: OnCall) -> AsyncIterator[None]:
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            try:
-                async with asyncio.timeout(5):
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await asyncio.shield(task)
-            except TimeoutError:
-                import sys
-                for t in asyncio.all_tasks():
-                    t.print_stack(file=sys.stderr)
-                raise
+        done, pending = await asyncio.wait(tasks, timeout=5)
+        if pending:
+            import sys
+            for t in asyncio.all_tasks():
+                t.print_stack(file=sys.stderr)
+            raise AssertionError("stuck")
 
 
 async def new_case(store: CaseStore) -> Case:

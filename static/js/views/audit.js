@@ -1,7 +1,7 @@
 // The audit log of a program, filtered by member, case or actor.
 
 import { field, h, replace, timeEl } from "../dom.js";
-import { programOf, showFailure, staffNav } from "./staff.js";
+import { actionLabel, actorLabel, programOf, showFailure, staffNav } from "./staff.js";
 
 export function renderAudit(ctx, params, query) {
   const program = programOf(ctx, params.program);
@@ -45,12 +45,13 @@ export function renderAudit(ctx, params, query) {
       }
       replace(results, h("table", { className: "audit" },
         h("caption", { className: "visually-hidden" }, "Audit entries, newest first"),
-        h("thead", {}, h("tr", {}, ["When", "Who", "Action", "Subject", "Case", "Reason"].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ["When", "Who", "Action", "Member", "Case", "Reason"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, entries.map((e) =>
           h("tr", {},
             h("td", {}, timeEl(e.ts)),
-            h("td", {}, `${e.actor} (${e.actor_role})`),
-            h("td", {}, e.action, e.categories?.length ? h("span", { className: "hint" }, ` ${e.categories.join(", ")}`) : null),
+            h("td", {}, actorLabel(ctx, e.actor), h("span", { className: "hint" }, ` (${e.actor_role})`)),
+            h("td", { "data-audit-action": e.action, title: e.action }, actionLabel(e.action),
+              e.categories?.length ? h("span", { className: "hint" }, ` · ${e.categories.join(", ")}`) : null),
             h("td", {}, e.subject || ""),
             h("td", {}, e.case ? h("a", { href: `#/staff/case/${encodeURIComponent(e.case)}` }, "open") : ""),
             h("td", {}, e.reason || e.rule || ""))))));

@@ -1,10 +1,20 @@
 // One case: the post in its context, why it was flagged, what has happened, and the
-// counselor's actions (claim, approve, remove, warn, mute, escalate, follow up, resolve).
+// counselor's actions (claim, approve, remove, warn, mute, suspend, escalate, follow up,
+// note, resolve). Every action is a POST to /api/cases/{id}/{action} (service/review_api.py).
 
 import { field, h, replace, timeEl, when } from "../dom.js";
-import { SOURCE_LABEL, STATE_LABEL, roomName, severityPill, showFailure, staffNav } from "./staff.js";
+import {
+  SOURCE_LABEL, STATE_LABEL, actionLabel, actorLabel, ownerLabel, roomName, severityPill, showFailure, staffNav,
+} from "./staff.js";
 
 const OPEN_POST = new Set(["held", "pending", "published"]);
+const KIND_LABEL = { group: "In group", one_on_one: "One-on-one", other: "Other" };
+// Where keyboard focus goes after an action re-renders the panel.
+const FOCUS_AFTER = { claim: "release", release: "claim" };
+
+function localInput(ms) {
+  return new Date(ms - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
 
 export function renderCase(ctx, params) {
   const id = params.id;
@@ -14,27 +24,42 @@ export function renderCase(ctx, params) {
   const wrap = h("div", { className: "staff page-wide" }, body);
   replace(ctx.main, wrap);
   let current = null;
+  let focusNext = null;
 
   async function load() {
     try {
       const data = await ctx.api.review.case(id);
-      current = data.case;
-      draw(data);
+      const c = data.case;
+      // An action's own reload and its live event fetch the same state: draw it once, so an
+      // open form the counselor is filling in is not wiped by a duplicate redraw.
+      const same = current && c.updated === current.updated && c.assignee === current.assignee && c.status === current.status;
+      const focused = focusNext || document.activeElement?.dataset?.action;
+      focusNext = null;
+      if (!same) {
+        current = c;
+        draw(data);
+      }
+      if (focused) {
+        const target = body.querySelector(`[data-action="${focused}"]`);
+        if (target && target.offsetParent !== null) target.focus();
+        else if (!same) body.querySelector("#case-title")?.focus();
+      }
     } catch (err) {
       showFailure(body, err, load);
     }
   }
 
-  async function act(action, payload, done) {
+  async function act(action, payload, done, call) {
     problem.hidden = true;
     status.textContent = "Saving…";
     try {
-      await ctx.api.review.act(id, action, payload);
-      status.textContent = done;
+      await (call ? call() : ctx.api.review.act(id, action, payload));
+      focusNext = FOCUS_AFTER[action] || `${action}-open`;
       await load();
+      status.textContent = done;
     } catch (err) {
       status.textContent = "";
-      problem.textContent = err.status === 409 ? `${err.message} (someone else may be working on it)` : err.message;
+      problem.textContent = err.status === 409 ? `${err.message}. Someone else may be working on it.` : err.message;
       problem.hidden = false;
     }
   }
@@ -44,7 +69,9 @@ export function renderCase(ctx, params) {
     const post = c.post;
     const mine = c.assignee === ctx.user.id;
     document.title = `Case: ${SOURCE_LABEL[c.source] || c.source} · Between`;
-    const focused = document.activeElement?.dataset?.action;
+    const notes = (c.notes || []).map((n) => ({ ...n, action: "note" }));
+    // A note is in the timeline (who, when) and in `notes` (its text): list it once.
+    const events = [...(c.timeline || []).filter((t) => t.action !== "note"), ...notes].sort((a, b) => a.ts - b.ts);
     replace(
       body,
       h("div", { className: "staff-head" },
@@ -53,7 +80,8 @@ export function renderCase(ctx, params) {
           h("h1", { id: "case-title", tabIndex: -1 }, SOURCE_LABEL[c.source] || c.source, post ? ` · ${post.author_handle}` : "")),
         staffNav("", program)),
       h("p", { className: "case-line" }, severityPill(c),
-        ` ${c.status}${c.assignee ? (mine ? " · claimed by you" : " · claimed") : ""} · post ${STATE_LABEL[c.post_state] || c.post_state} · ${roomName(ctx, c.room)} · opened ${when(c.created)}`),
+        ` ${ownerLabel(ctx, c)} · post ${STATE_LABEL[c.post_state] || c.post_state} · ${roomName(ctx, c.room)} · opened ${when(c.created)}`,
+        c.categories?.length ? ` · ${c.categories.join(", ")}` : ""),
       status,
       problem,
       h("div", { className: "case-grid" },
@@ -63,17 +91,20 @@ export function renderCase(ctx, params) {
             contextList(context, post, c)),
           h("section", { className: "panel", "aria-labelledby": "why-title" },
             h("h2", { id: "why-title" }, "Why it's here"),
-            h("ul", { className: "plain-list" }, (c.reasons || []).map((r) =>
-              h("li", {}, h("strong", {}, r.category), ` (severity ${r.severity}) `, h("span", { className: "hint" }, r.explanation))))),
+            (c.reasons || []).length
+              ? h("ul", { className: "plain-list" }, c.reasons.map((r) =>
+                  h("li", {}, h("strong", {}, r.category), ` (severity ${r.severity}) `, h("span", { className: "hint" }, r.explanation))))
+              : h("p", { className: "hint" }, c.source === "report" ? "A member reported this post." : "Flagged for review.")),
           h("section", { className: "panel", "aria-labelledby": "tl-title" },
             h("h2", { id: "tl-title" }, "Timeline and notes"),
-            h("ol", { className: "timeline" },
-              [...(c.timeline || []), ...(c.notes || []).map((n) => ({ ...n, action: "note" }))]
-                .sort((a, b) => a.ts - b.ts)
-                .map((t) => h("li", {}, timeEl(t.ts), ` ${t.actor}: ${t.action}`, t.note ? h("span", { className: "note" }, ` “${t.note}”`) : null))),
+            events.length
+              ? h("ol", { className: "timeline" }, events.map((t) =>
+                  h("li", { className: t.action === "note" ? "tl-note" : "tl-event" }, timeEl(t.ts),
+                    ` ${actorLabel(ctx, t.actor)} ${actionLabel(t.action)}`,
+                    t.note ? h("span", { className: "note" }, ` “${t.note}”`) : null)))
+              : h("p", { className: "empty" }, "Nothing yet."),
             (c.followups || []).length
-              ? h("div", {}, h("h3", {}, "Follow-ups"), h("ul", { className: "plain-list" }, c.followups.map((f) =>
-                  h("li", {}, `${f.kind.replace(/_/g, " ")}: ${f.note} · due ${when(f.due)}${f.done ? " · done" : ""}`))))
+              ? h("div", {}, h("h3", {}, "Follow-ups"), h("ul", { className: "plain-list" }, c.followups.map((f) => followupItem(c, f))))
               : null),
           post
             ? h("section", { className: "panel", "aria-labelledby": "hist-title" },
@@ -88,9 +119,20 @@ export function renderCase(ctx, params) {
             : null),
         h("aside", { className: "case-actions panel", "aria-labelledby": "actions-title" },
           h("h2", { id: "actions-title" }, "Actions"),
-          c.status === "resolved" ? h("p", {}, `Resolved. ${c.resolution || ""}`) : actions(c, mine))),
+          c.status === "resolved"
+            ? h("p", { className: "resolved" }, h("strong", {}, "Resolved. "), c.resolution || "")
+            : actions(c, mine))),
     );
-    if (focused) body.querySelector(`[data-action="${focused}"]`)?.focus();
+  }
+
+  function followupItem(c, f) {
+    const text = `${KIND_LABEL[f.kind] || f.kind}: ${f.note} · due ${when(f.due)}${f.done ? " · done" : ""}`;
+    const done = f.done || c.status === "resolved"
+      ? null
+      : h("button", { type: "button", className: "btn btn-small btn-quiet", "data-action": `followup-done-${f.id}`,
+          onclick: () => act(`followup-done-${f.id}`, null, "Follow-up marked done.", () => ctx.api.review.followupDone(id, f.id)) },
+        "Mark done");
+    return h("li", {}, text, " ", done);
   }
 
   function contextList(context, post, c) {
@@ -125,34 +167,51 @@ export function renderCase(ctx, params) {
   }
 
   function actions(c, mine) {
-    const reason = () => h("input", { required: true, maxLength: 500 });
-    const removeReason = reason();
-    const warnText = h("textarea", { required: true, rows: 3, maxLength: 1000 });
+    const held = c.assignee && !mine;
+    const optional = (max = 500) => h("input", { maxLength: max });
+    const removeReason = h("input", { required: true, maxLength: 500 });
+    const warnText = h("textarea", { required: true, rows: 3, maxLength: 2000 });
     warnText.value = "Hi, a counselor here. I saw your message in the group and wanted to check in with you.";
-    const muteMinutes = h("select", {}, [30, 60, 240, 1440].map((m) => h("option", { value: m }, m < 60 ? `${m} minutes` : `${m / 60} hours`)));
-    const muteReason = reason();
+    const muteMinutes = h("select", {}, [30, 60, 240, 1440].map((m) => h("option", { value: m }, m < 60 ? `${m} minutes` : m === 60 ? "1 hour" : `${m / 60} hours`)));
+    const muteReason = optional();
+    const susScope = h("select", {}, h("option", { value: "room" }, "This room"), h("option", { value: "program" }, "The whole program"));
+    const susMinutes = h("select", {}, h("option", { value: "1440" }, "1 day"), h("option", { value: "10080" }, "1 week"), h("option", { value: "" }, "Until lifted"));
+    const susReason = optional();
     const escTo = h("select", {}, h("option", { value: "supervisor" }, "Clinical supervisor"), h("option", { value: "crisis" }, "Crisis on-call"));
-    const escNote = h("textarea", { rows: 2, maxLength: 1000 });
-    const fuKind = h("select", {}, h("option", { value: "group" }, "In group"), h("option", { value: "one_on_one" }, "One-on-one"), h("option", { value: "other" }, "Other"));
-    const fuNote = h("input", { required: true, maxLength: 500 });
+    const escNote = h("textarea", { rows: 2, maxLength: 2000 });
+    const fuKind = h("select", {}, Object.entries(KIND_LABEL).map(([value, label]) => h("option", { value }, label)));
+    const fuNote = h("input", { required: true, maxLength: 2000 });
     const fuDue = h("input", { type: "datetime-local", required: true });
-    fuDue.value = new Date(Date.now() + 86400000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-    const resolveNote = h("textarea", { required: true, rows: 2, maxLength: 1000 });
-    const noteText = h("textarea", { required: true, rows: 2, maxLength: 2000 });
+    fuDue.value = localInput(Date.now() + 86400000 - 60000);
+    const resolveNote = h("textarea", { required: true, rows: 2, maxLength: 4000 });
+    const noteText = h("textarea", { required: true, rows: 2, maxLength: 4000 });
     const postOpen = OPEN_POST.has(c.post_state);
+    const alert = c.delivery && !c.delivery.acknowledged_at;
+    const toMember = c.post ? "The member sees this." : null;
+    const planning = [
+      form("Plan a follow-up", "followups", [field("Where", fuKind), field("What to follow up on", fuNote), field("Due", fuDue)], "Save follow-up",
+        () => ({ kind: fuKind.value, note: fuNote.value, due: new Date(fuDue.value).getTime() }), "Follow-up saved."),
+      form("Add a note", "notes", field("Note (staff only)", noteText), "Add note", () => ({ text: noteText.value }), "Note added."),
+    ];
+    if (held) {
+      const until = c.lease_until ? ` until ${when(c.lease_until)}, unless they release it sooner` : "";
+      return [h("p", { className: "hint claimed-note" }, `A colleague is working on this case${until}. You can still plan a follow-up or add a note.`), ...planning];
+    }
     return [
       h("div", { className: "row" },
         mine
           ? button("Release", "release", () => act("release", {}, "Released back to the queue."))
-          : button(c.assignee ? "Take over" : "Claim", "claim", () => act("claim", {}, "Claimed. It's yours for now."), "btn-primary"),
-        c.post_state === "held" ? button("Approve post", "approve", () => act("approve", {}, "Approved: the post is now in the room."), "") : null),
-      postOpen ? form("Remove post", "remove", field("Reason (kept in the audit log)", removeReason), "Remove post", () => ({ reason: removeReason.value }), "Removed. Nobody in the room sees it now.") : null,
-      form("Send a private warning", "warn", field("Message to the member", warnText), "Send warning", () => ({ text: warnText.value }), "Warning sent."),
-      form("Pause posting (mute)", "mute", [field("For", muteMinutes), field("Reason", muteReason)], "Mute", () => ({ minutes: Number(muteMinutes.value), reason: muteReason.value }), "Muted."),
+          : button("Claim", "claim", () => act("claim", {}, "Claimed. It's yours for now."), "btn-primary"),
+        c.post_state === "held" ? button("Approve post", "approve", () => act("approve", {}, "Approved: the post is now in the room.")) : null,
+        alert ? button("Acknowledge alert", "acknowledge", () => act("acknowledge", {}, "Alert acknowledged.")) : null),
+      postOpen ? form("Remove post", "remove", field("Reason (kept in the audit log)", removeReason, toMember), "Remove post", () => ({ reason: removeReason.value }), "Removed. Nobody in the room sees it now.") : null,
+      c.post ? form("Send a private warning", "warn", field("Message to the member", warnText), "Send warning", () => ({ text: warnText.value }), "Warning sent.") : null,
+      c.post ? form("Pause posting (mute)", "mute", [field("For", muteMinutes), field("Message to the member (optional)", muteReason, "Leave empty for a gentle default.")], "Mute",
+        () => ({ minutes: Number(muteMinutes.value), reason: muteReason.value }), "Muted.") : null,
+      c.post ? form("Suspend", "suspend", [field("From", susScope), field("For", susMinutes), field("Message to the member (optional)", susReason, "Leave empty for a gentle default.")], "Suspend",
+        () => ({ scope: susScope.value, minutes: susMinutes.value ? Number(susMinutes.value) : null, reason: susReason.value }), "Suspended.") : null,
       form("Escalate", "escalate", [field("To", escTo), field("Note", escNote)], "Escalate", () => ({ to: escTo.value, note: escNote.value }), "Escalated."),
-      form("Plan a follow-up", "followups", [field("Where", fuKind), field("What to follow up on", fuNote), field("Due", fuDue)], "Save follow-up",
-        () => ({ kind: fuKind.value, note: fuNote.value, due: new Date(fuDue.value).getTime() }), "Follow-up saved."),
-      form("Add a note", "notes", field("Note (staff only)", noteText), "Add note", () => ({ text: noteText.value }), "Note added."),
+      ...planning,
       form("Resolve", "resolve", field("Resolution note", resolveNote), "Resolve case", () => ({ note: resolveNote.value }), "Resolved."),
     ];
   }

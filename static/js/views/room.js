@@ -143,17 +143,18 @@ export function renderRoom(ctx, params) {
     held: "Waiting for review. Only you can see this for now.",
     blocked: "Not posted.",
     failed: "Not sent.",
+    paused: "Not sent.",
   };
 
   function pendingNode(p) {
     const status = h("p", { className: "msg-status" }, PENDING_TEXT[p.status] || "");
     const detail = p.detail && p.status !== "sending" ? h("p", { className: "msg-detail" }, p.detail) : null;
     const retry =
-      p.status === "failed"
+      p.status === "failed" || p.status === "paused"
         ? h("button", { type: "button", className: "btn btn-small", onclick: () => chat.retry(roomId, p.clientId) }, "Try again")
         : null;
     const discard =
-      p.status === "failed" || p.status === "blocked"
+      p.status === "failed" || p.status === "blocked" || p.status === "paused"
         ? h("button", { type: "button", className: "btn btn-quiet btn-small", onclick: () => store.dropPending(roomId, p.clientId) }, "Discard")
         : null;
     return h(
@@ -225,8 +226,11 @@ export function renderRoom(ctx, params) {
       ),
     );
     section.dataset.joined = String(room.joined);
-    const canPost = room.state?.can_post !== false;
+    const canPost = room.state?.can_post !== false && !room.removed;
     input.disabled = send.disabled = !canPost;
+    closedNote.textContent = room.removed
+      ? "You can't post in this room for now. You can still read your notices above."
+      : "Posting is closed in this room right now.";
     closedNote.hidden = canPost;
   }
 

@@ -20,6 +20,52 @@ export const STATE_LABEL = {
   blocked: "not posted",
 };
 
+// Timeline and audit action names as service/review.py writes them ("case." prefixed in the audit log).
+const ACTION_LABEL = {
+  new: "opened",
+  claimed: "claimed",
+  released: "released to the queue",
+  approved: "approved the post",
+  removed: "removed the post",
+  warned: "sent a private warning",
+  muted: "paused posting (mute)",
+  suspended: "suspended",
+  "escalated.supervisor": "escalated to a supervisor",
+  "escalated.crisis": "escalated to crisis on-call",
+  followup: "planned a follow-up",
+  "followup.done": "completed a follow-up",
+  note: "added a note",
+  resolved: "resolved",
+  acknowledged: "acknowledged the alert",
+  "oncall.delivered": "on-call alert delivered",
+  "oncall.realerted": "on-call alerted again",
+  "oncall.retry": "on-call alert will be retried",
+  "oncall.failed": "on-call alert failed",
+  "oncall.not_configured": "no on-call contact is set up",
+};
+
+/** A readable name for a case action or an audit action ("case.warned", "case.open.crisis"). */
+export function actionLabel(action) {
+  const bare = String(action || "").replace(/^case\./, "");
+  if (bare.startsWith("open.")) return `opened (${SOURCE_LABEL[bare.slice(5)] || bare.slice(5)})`;
+  return ACTION_LABEL[bare] || bare.replace(/[._]/g, " ");
+}
+
+/** Who holds a case, from the reader's point of view. */
+export function ownerLabel(ctx, c) {
+  if (c.status === "resolved") return "Resolved";
+  if (!c.assignee) return "Unclaimed";
+  return c.assignee === ctx.user.id ? "Claimed by you" : "Claimed by a colleague";
+}
+
+/** Who did something: "you", "moderation" (the automatic checks) or the staff member's id. */
+export function actorLabel(ctx, actor) {
+  if (actor === ctx.user.id) return "You";
+  if (actor === "moderation" || actor === "system") return "Automatic check";
+  if (actor === "oncall") return "On-call alerts";
+  return actor;
+}
+
 /** Tabs of the counselor area; later tools (hosting, check-ins) slot in here. */
 export function staffNav(active, program) {
   const tab = (href, label, key) =>

@@ -1,7 +1,7 @@
 // Private notices in a room. A crisis notice is a calm panel of tappable crisis lines;
 // the others are short banners. Only the member they are about ever sees them.
 
-import { h } from "../dom.js";
+import { h, when } from "../dom.js";
 
 /** A safe href for a support resource, or null (unknown kinds and odd values are not links). */
 export function resourceHref(resource) {
@@ -51,17 +51,23 @@ export function crisisPanel(notice, onClose) {
 const TITLES = {
   warning: "A note from your counselor",
   muted: "Posting is paused for now",
+  suspended: "Taking a break from this room",
+  approved: "Your message is in the room",
+  removed: "A counselor removed a message",
   masked: "We removed contact details",
   reported: "Report sent",
 };
 
+// Notices from a counselor use the calm "care" colours; confirmations are plain information.
+const CARE = new Set(["warning", "muted", "suspended"]);
+
 /** Any other notice: a dismissible banner. */
 export function noticeBanner(notice, onClose) {
-  const until = notice.until ? ` Until ${new Date(notice.until).toLocaleString()}.` : "";
+  const until = notice.until ? ` This lasts until ${when(notice.until)}.` : "";
   return h(
     "div",
-    { className: `banner banner-${notice.kind === "warning" || notice.kind === "muted" ? "warn" : "info"}`, role: "status" },
-    h("div", {}, TITLES[notice.kind] ? h("strong", {}, TITLES[notice.kind], " ") : null, notice.text, until),
+    { className: `banner banner-${CARE.has(notice.kind) ? "care" : "info"} notice-${notice.kind}`, role: "status" },
+    h("div", {}, TITLES[notice.kind] ? h("strong", { className: "banner-title" }, TITLES[notice.kind]) : null, notice.text, until),
     h("button", { type: "button", className: "btn btn-quiet btn-small", onclick: onClose, "aria-label": "Dismiss" }, "Dismiss"),
   );
 }

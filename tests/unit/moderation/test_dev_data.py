@@ -24,11 +24,14 @@ def test_crisis_regression_floor(moderator: Moderator, shared_data: Path) -> Non
     # Guard against regressions at the level the rule stage reaches today. "none" rows here
     # are r/depression posts, many of them crisis by our definition, so precision is a lower bound.
     s = _scores(moderator, shared_data / "dev_crisis.jsonl")["crisis"]
-    assert s.recall >= 0.78, s
-    assert s.precision >= 0.65, s
+    assert s.recall >= 0.84, s
+    assert s.precision >= 0.70, s
 
 
-@pytest.mark.xfail(reason="project target not yet reached by the rule stage; see report", strict=False)
+# Rule stage today: recall 0.843, precision 0.717. Most remaining misses carry no crisis wording in
+# their first 600 characters (the post was cut, or only the subreddit marks it); reaching 0.95
+# needs a model stage or broad distress rules that cost more precision than the file allows.
+@pytest.mark.xfail(reason="recall 0.84 < 0.95: remaining misses lack crisis wording; see report", strict=False)
 def test_crisis_target(moderator: Moderator, shared_data: Path) -> None:
     s = _scores(moderator, shared_data / "dev_crisis.jsonl")["crisis"]
     assert s.recall >= 0.95 and s.precision >= 0.70, s
