@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,7 +29,7 @@ from channels.wsframe import text_frame
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
 from moderation.pipeline import Moderator
-from service import api, maintenance, review_api
+from service import api, maintenance, openapi, review_api
 from service.accounts import Accounts
 from service.casework import Casework
 from service.connection import Flusher
@@ -167,7 +167,10 @@ def create_app(settings: Settings, **overrides: Any) -> Starlette:
             await deps.handle.aclose()
 
     static_dir = Path(settings.static_dir) if settings.static_dir else STATIC_DIR
-    routes: list[Any] = [*api.routes, *review_api.routes, WebSocketRoute("/ws", websocket_endpoint)]
+    routes: list[Any] = [
+        *api.routes, *review_api.routes, Route("/api/openapi.json", openapi.openapi),
+        WebSocketRoute("/ws", websocket_endpoint),
+    ]
     if static_dir.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=static_dir, html=True), name="static"))
     app = Starlette(

@@ -1,0 +1,126 @@
+"""The OpenAPI description of the HTTP API, built from the request Structs and the route table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service import api, review_api
+
+# (method, path, tag, summary, request body Struct or None, roles allowed)
+OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
+    ("GET", "/healthz", "ops", "Liveness", None, "anyone"),
+    ("GET", "/readyz", "ops", "Readiness (Redis reachable)", None, "anyone"),
+    ("POST", "/api/login", "accounts", "Sign in; sets the session cookie and returns a bearer token", api.LoginBody,
+     "anyone (rate-limited)"),
+    ("POST", "/api/logout", "accounts", "End this session", None, "signed in"),
+    ("POST", "/api/logout-everywhere", "accounts", "End every session of the caller", None, "signed in"),
+    ("GET", "/api/me", "accounts", "The caller and their programs", None, "signed in"),
+    ("POST", "/api/invites/redeem", "accounts", "Create a pseudonymous account from an invite code", api.RedeemBody,
+     "anyone"),
+    ("GET", "/api/rooms", "rooms", "Rooms the caller may join", None, "signed in"),
+    ("GET", "/api/programs", "admin", "The caller's programs", None, "signed in"),
+    ("POST", "/api/programs", "admin", "Create a program", api.ProgramBody, "admin"),
+    ("GET", "/api/programs/{program}/rooms", "rooms", "Rooms of a program the caller may join", None, "program"),
+    ("POST", "/api/programs/{program}/rooms", "admin", "Create a room", api.RoomBody, "admin of the program"),
+    ("POST", "/api/programs/{program}/invites", "admin", "Issue an invite code", api.InviteBody,
+     "counselor (member/mentor invites), admin"),
+    ("POST", "/api/rooms/{room}/members", "admin", "Add a person to a restricted room", api.MemberBody,
+     "counselor, admin"),
+    ("POST", "/api/users/{user}/revoke-sessions", "admin", "Sign a user out everywhere", None, "admin"),
+    ("GET", "/api/programs/{program}/inbox", "queue", "What happened since the caller's last visit", None,
+     "counselor, admin"),
+    ("GET", "/api/programs/{program}/cases", "queue", "Open cases by priority (?status=all for all recent)", None,
+     "counselor, admin"),
+    ("GET", "/api/programs/{program}/followups", "queue", "Follow-ups due (?before=ms)", None, "counselor, admin"),
+    ("GET", "/api/programs/{program}/audit", "audit", "Audit entries (?case=, ?member=, ?actor=, ?limit=, ?before=)",
+     None, "counselor, admin"),
+    ("GET", "/api/programs/{program}/audit/export", "audit", "The whole audit log as JSON Lines", None,
+     "counselor, admin"),
+    ("GET", "/api/rooms/{room}/held", "queue", "Held posts of a room", None, "host of the room, counselor, admin"),
+    ("GET", "/api/cases/{case}", "queue", "A case with context and the author's case history", None,
+     "counselor, admin; hosts for held posts of their rooms"),
+    ("POST", "/api/cases/{case}/claim", "queue", "Claim with a lease (409 if someone else holds it)",
+     review_api.ClaimBody, "counselor, admin"),
+    ("POST", "/api/cases/{case}/release", "queue", "Give the case back", review_api.Empty, "counselor, admin"),
+    ("POST", "/api/cases/{case}/approve", "queue", "Publish a held post, marked delayed", review_api.Empty,
+     "counselor, admin, host"),
+    ("POST", "/api/cases/{case}/remove", "queue", "Remove the post everywhere", review_api.ReasonBody,
+     "counselor, admin, host"),
+    ("POST", "/api/cases/{case}/warn", "queue", "Private warning to the member", review_api.WarnBody,
+     "counselor, admin"),
+    ("POST", "/api/cases/{case}/mute", "queue", "Mute the member for a period", review_api.MuteBody,
+     "counselor, admin"),
+    ("POST", "/api/cases/{case}/suspend", "queue", "Suspend from the room or program", review_api.SuspendBody,
+     "counselor, admin"),
+    ("POST", "/api/cases/{case}/escalate", "queue", "Escalate to a supervisor or the crisis protocol",
+     review_api.EscalateBody, "counselor, admin"),
+    ("POST", "/api/cases/{case}/followups", "queue", "Plan a follow-up", review_api.FollowUpBody, "counselor, admin"),
+    ("POST", "/api/cases/{case}/followups/{followup}/done", "queue", "Mark a follow-up done", None,
+     "counselor, admin"),
+    ("POST", "/api/cases/{case}/notes", "queue", "Add a note", review_api.NoteBody, "counselor, admin"),
+    ("POST", "/api/cases/{case}/resolve", "queue", "Resolve with a note", review_api.ResolveBody, "counselor, admin"),
+    ("POST", "/api/cases/{case}/acknowledge", "queue", "Acknowledge an urgent alert (stops re-alerts)",
+     review_api.Empty, "counselor, admin"),
+]
+
+EXTRA_OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = []
+
+_ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"},
+                                                               "detail": {"type": "string"}}}},
+}
+
+
+def build() -> dict[str, Any]:
+    """The OpenAPI 3.1 document."""
+    operations = OPERATIONS + EXTRA_OPERATIONS
+    bodies = sorted({body for *_, body, _ in operations if body is not None}, key=lambda t: t.__name__)
+    _, components = msgspec.json.schema_components(bodies, ref_template="#/components/schemas/{name}")
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, tag, summary, body, roles in operations:
+        op: dict[str, Any] = {
+            "tags": [tag], "summary": summary, "description": f"Allowed: {roles}.",
+            "responses": {
+                "200": {"description": "OK"},
+                "400": {"description": "Invalid request", "content": {"application/json": {"schema": _ERROR}}},
+                "401": {"description": "Not signed in"},
+                "403": {"description": "Wrong role (or cross-site cookie write)"},
+                "404": {"description": "Not found, or outside the caller's programs"},
+                "409": {"description": "Conflict (claimed by someone else, already resolved, …)"},
+                "429": {"description": "Rate-limited"},
+                "503": {"description": "Redis unavailable; retry"},
+            },
+        }
+        params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if params:
+            op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                                for p in params]
+        if body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{body.__name__}"}}}}
+        paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Between", "version": "0.1.0",
+                 "description": "Rooms, moderation and the counselor queue. The WebSocket protocol at /ws is "
+                                "documented in the README and service/protocol.py."},
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "between_session"},
+            },
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    """GET /api/openapi.json."""
+    return api.json_response(build())
