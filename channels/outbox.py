@@ -9,7 +9,6 @@ lane, which is drained first and never dropped in favour of chat.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 
 class Outbox:
@@ -19,9 +18,11 @@ class Outbox:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._normal: deque[bytes] = deque()
-        self._priority: deque[bytes] = deque()
-        self._wakeup = asyncio.Event()
+        # Lists, and an Event made on first wait: most sockets never wait, and each idle
+        # connection's footprint is multiplied by thousands.
+        self._normal: list[bytes] = []
+        self._priority: list[bytes] = []
+        self._wakeup: asyncio.Event | None = None
         self._closed = False
         self.overflowed = False
 
@@ -48,17 +49,17 @@ class Outbox:
 
     def _overflow(self) -> None:
         self.overflowed = True
-        self._closed = True
-        self._wakeup.set()
+        self.close()
 
     def wake(self) -> None:
-        """Let the writer task take over (the socket could not be written right away)."""
-        self._wakeup.set()
+        """Let a waiting writer task take over (the socket could not be written right away)."""
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     def close(self) -> None:
         """Stop accepting frames and wake the writer so it can finish."""
         self._closed = True
-        self._wakeup.set()
+        self.wake()
 
     @property
     def closed(self) -> bool:
@@ -70,13 +71,11 @@ class Outbox:
 
     def drain(self) -> list[bytes]:
         """Take everything queued, priority first."""
-        if not self._priority:
-            batch = list(self._normal)
-        else:
-            batch = list(self._priority)
-            self._priority.clear()
-            batch.extend(self._normal)
-        self._normal.clear()
+        batch = self._normal
+        self._normal = []
+        if self._priority:
+            batch = self._priority + batch
+            self._priority = []
         return batch
 
     async def next_batch(self) -> list[bytes]:
@@ -86,5 +85,7 @@ class Outbox:
                 return self.drain()
             if self._closed:
                 return []
+            if self._wakeup is None:
+                self._wakeup = asyncio.Event()
             self._wakeup.clear()
             await self._wakeup.wait()

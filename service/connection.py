@@ -45,6 +45,17 @@ class Flusher:
             conn.flush()
 
 
+class PostActivity:
+    """What a socket posted lately: digests for repeats, times for floods and link spam."""
+
+    __slots__ = ("digests", "links", "posts")
+
+    def __init__(self) -> None:
+        self.digests: deque[str] = deque(maxlen=5)
+        self.posts: deque[float] = deque(maxlen=64)
+        self.links: deque[float] = deque(maxlen=64)
+
+
 class RoomMembership:
     """A socket's membership of one room; drops chat it has already delivered."""
 
@@ -91,17 +102,25 @@ class Connection:
         self.outbox = Outbox(outbox_limit)
         self.rooms: dict[str, RoomMembership] = {}
         self.typing_sent: dict[str, float] = {}
-        self.bad_frames: deque[float] = deque()
-        self.recent_digests: deque[str] = deque(maxlen=5)
-        self.recent_posts: deque[float] = deque(maxlen=64)
-        self.recent_links: deque[float] = deque(maxlen=64)
+        # Made on first use: an idle socket (most of them) should cost as little as possible.
+        self._bad_frames: deque[float] | None = None
+        self._activity: PostActivity | None = None
         self.muted_until = 0
         self.refresh_requested: Callable[[bytes], None] | None = None
         self.close_with: Callable[[Disconnect], None] | None = None
         self.raw = raw
+        self.start_writer: Callable[[], object] | None = None
+        self.writer_running = False
         self._flusher = flusher
         self._marked = False
         self._on_slow = on_slow
+
+    @property
+    def activity(self) -> PostActivity:
+        """Recent posting of this socket (for spam context)."""
+        if self._activity is None:
+            self._activity = PostActivity()
+        return self._activity
 
     @property
     def role(self) -> Role:
@@ -124,7 +143,7 @@ class Connection:
                 self._on_slow()
             return
         if self.raw is None or self._flusher is None:
-            self.outbox.wake()
+            self._hand_to_writer()
         elif not self._marked:
             self._marked = True
             self._flusher.mark(self)
@@ -138,7 +157,14 @@ class Connection:
             if frames:
                 raw.write(frames[0] if len(frames) == 1 else b"".join(frames))
         elif len(self.outbox):
-            self.outbox.wake()
+            self._hand_to_writer()
+
+    def _hand_to_writer(self) -> None:
+        """Back-pressure (or no raw path): a writer task waits until the socket takes more."""
+        if not self.writer_running and self.start_writer is not None:
+            self.writer_running = True
+            self.start_writer()
+        self.outbox.wake()
 
     def deliver(self, seq: Seq | None, frame: bytes, priority: bool) -> None:
         """Hub callback for frames addressed to this user."""
@@ -152,10 +178,13 @@ class Connection:
     def count_bad_frame(self, limit: int, window_s: float) -> bool:
         """Record a bad frame; True when the socket has sent too many."""
         now = time.monotonic()
-        self.bad_frames.append(now)
-        while self.bad_frames and now - self.bad_frames[0] > window_s:
-            self.bad_frames.popleft()
-        return len(self.bad_frames) > limit
+        if self._bad_frames is None:
+            self._bad_frames = deque()
+        bad = self._bad_frames
+        bad.append(now)
+        while bad and now - bad[0] > window_s:
+            bad.popleft()
+        return len(bad) > limit
 
     def typing_allowed(self, room: str, interval_s: float) -> bool:
         """At most one typing notice per room per interval."""

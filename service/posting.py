@@ -33,9 +33,10 @@ _STATE_BY_ACTION = {Action.HOLD: PostState.HELD, Action.BLOCK: PostState.BLOCKED
 
 def _context(conn: Connection) -> PostContext:
     now = time.monotonic()
-    recent = sum(1 for t in conn.recent_posts if now - t < 60)
-    links = sum(1 for t in conn.recent_links if now - t < 60)
-    return PostContext(recent_digests=tuple(conn.recent_digests), posts_last_minute=recent, links_last_minute=links)
+    activity = conn.activity
+    recent = sum(1 for t in activity.posts if now - t < 60)
+    links = sum(1 for t in activity.links if now - t < 60)
+    return PostContext(recent_digests=tuple(activity.digests), posts_last_minute=recent, links_last_minute=links)
 
 
 async def _moderate(deps: Deps, conn: Connection, program: str, text: str) -> Verdict:
@@ -45,10 +46,11 @@ async def _moderate(deps: Deps, conn: Connection, program: str, text: str) -> Ve
     if verdict.action is Action.PUBLISH and getattr(deps.moderator, "has_model", False):
         # The statistical stage is slower than the rules: keep it off the event loop.
         verdict = await asyncio.to_thread(deps.moderator.moderate_with_model, text, program, ctx)
-    conn.recent_digests.append(digest)
-    conn.recent_posts.append(time.monotonic())
+    activity = conn.activity
+    activity.digests.append(digest)
+    activity.posts.append(time.monotonic())
     if _LINK.search(text):
-        conn.recent_links.append(time.monotonic())
+        activity.links.append(time.monotonic())
     return verdict
 
 

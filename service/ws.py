@@ -70,46 +70,51 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CloseCode.UNAUTHENTICATED)
         return
     await websocket.accept()
-    closing: asyncio.Future[Disconnect] = asyncio.get_running_loop().create_future()
-
-    def close_with(reason: Disconnect) -> None:
-        if not closing.done():
-            closing.set_result(reason)
-
+    closer = _Closer(asyncio.current_task())
     raw = raw_socket_of(websocket.scope)
     conn = Connection(secrets.token_hex(6), user, token, deps.settings.outbox_limit,
-                      on_slow=lambda: close_with(Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")),
+                      on_slow=lambda: closer(Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")),
                       raw=raw, flusher=deps.flusher)
+    writers: set[asyncio.Task[None]] = set()
+
+    def start_writer() -> None:
+        task = asyncio.get_running_loop().create_task(_write(conn, websocket, closer))
+        writers.add(task)
+        task.add_done_callback(writers.discard)
+
+    conn.start_writer = start_writer
     conn.muted_until = await load_mute(deps, user.id)
-    conn.refresh_requested = lambda _frame: _schedule_refresh(deps, conn, close_with)
-    conn.close_with = close_with
+    conn.refresh_requested = lambda _frame: _schedule_refresh(deps, conn, closer)
+    conn.close_with = closer
     deps.connections.add(conn)
     deps.stats.connections_opened += 1
     deps.hub.attach_user(user.id, conn)
     staff_feeds = await attach_staff_feeds(deps, conn)
     logger.info("connected", extra={"conn_id": conn.id, "user_id": user.id})
-    reader = asyncio.create_task(_read(deps, conn, websocket, close_with))
-    writer = asyncio.create_task(_write(conn, websocket))
     code, reason = CloseCode.NORMAL, "bye"
     try:
-        await asyncio.wait([reader, writer, closing], return_when=asyncio.FIRST_COMPLETED)
-        if closing.done():
-            code, reason = closing.result().code, closing.result().reason
+        # The read loop runs in the ASGI task itself: one task per idle socket, not three.
+        await _read(deps, conn, websocket, closer)
+    except asyncio.CancelledError:
+        if closer.reason is None:
+            raise  # a real cancellation (server shutdown): let it through after cleanup below
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+    except Exception:
+        logger.exception("reader crashed", extra={"conn_id": conn.id})
+        code, reason = CloseCode.INTERNAL, "internal error"
+    finally:
+        if closer.reason is not None:
+            code, reason = closer.reason.code, closer.reason.reason
             if code == CloseCode.SLOW_CONSUMER:
                 deps.stats.slow_disconnects += 1
             elif code == CloseCode.TOO_MANY_BAD_FRAMES:
                 deps.stats.abuse_disconnects += 1
-        elif reader.done() and not reader.cancelled() and reader.exception() is not None:
-            logger.error("reader crashed", exc_info=reader.exception(), extra={"conn_id": conn.id})
-            code, reason = CloseCode.INTERNAL, "internal error"
-        elif writer.done() and not writer.cancelled() and writer.exception() is not None:
-            code, reason = CloseCode.NORMAL, "connection lost"
-    finally:
-        for task in (reader, writer):
-            task.cancel()
-        for task in (reader, writer):
-            with contextlib.suppress(BaseException):
-                await task
+        for writer in list(writers):
+            writer.cancel()
+        if code != CloseCode.SLOW_CONSUMER:
+            conn.flush()  # frames already queued (e.g. the error that explains the close) go first
         conn.outbox.close()
         deps.hub.detach_user(user.id, conn)
         deps.connections.discard(conn)
@@ -126,10 +131,36 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         logger.info("disconnected", extra={"conn_id": conn.id, "close_code": int(code)})
 
 
-async def _read(deps: Deps, conn: Connection, websocket: WebSocket, close_with) -> None:  # type: ignore[no-untyped-def]
+class _Closer:
+    """Ends a socket's read loop from outside (slow consumer, sign-out, abuse).
+
+    The loop is only interrupted while it waits for the next frame, never in the middle of
+    handling one, so a post is either handled whole or not read at all.
+    """
+
+    __slots__ = ("reason", "receiving", "task")
+
+    def __init__(self, task: asyncio.Task[object] | None) -> None:
+        self.task = task
+        self.reason: Disconnect | None = None
+        self.receiving = False
+
+    def __call__(self, reason: Disconnect) -> None:
+        if self.reason is None:
+            self.reason = reason
+            if self.receiving and self.task is not None:
+                self.task.cancel()
+
+
+async def _read(deps: Deps, conn: Connection, websocket: WebSocket, closer: _Closer) -> None:
     settings = deps.settings
-    while True:
-        message = await websocket.receive()
+    receive = websocket.receive
+    while closer.reason is None:
+        closer.receiving = True
+        try:
+            message = await receive()
+        finally:
+            closer.receiving = False
         if message["type"] == "websocket.disconnect":
             return
         text = message.get("text")
@@ -147,7 +178,7 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, close_with) 
             conn.send(Error(code=rej.code.value, detail=rej.detail, ref=rej.ref))
             if rej.code in _FRAME_ERRORS and conn.count_bad_frame(settings.bad_frame_limit,
                                                                    settings.bad_frame_window_seconds):
-                close_with(Disconnect(CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames"))
+                closer(Disconnect(CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames"))
                 return
         except BackendUnavailable:
             logger.warning("backend unavailable", extra={"conn_id": conn.id})
@@ -155,24 +186,33 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, close_with) 
                             ref=_ref_of(text or "")))
 
 
-async def _write(conn: Connection, websocket: WebSocket) -> None:
-    """Runs only when a socket could not be written at once: waits out back-pressure."""
+async def _write(conn: Connection, websocket: WebSocket, closer: _Closer) -> None:
+    """Runs only while a socket cannot take frames at once (or without the raw path)."""
     raw = conn.raw
     send = websocket.send
-    while True:
-        batch = await conn.outbox.next_batch()
-        if not batch:
-            return
-        if raw is not None:
-            await raw.wait_writable()
-            if not raw.write(b"".join(batch)):
+    try:
+        while True:
+            batch = await conn.outbox.next_batch()
+            if not batch:
                 return
-        else:
-            for frame in batch:
-                await send({"type": "websocket.send", "text": payload_of(frame).decode()})
+            if raw is not None:
+                await raw.wait_writable()
+                if not raw.write(b"".join(batch)):
+                    return
+                if not len(conn.outbox) and raw.writable():
+                    return  # caught up: the flusher writes directly again
+            else:
+                for frame in batch:
+                    await send({"type": "websocket.send", "text": payload_of(frame).decode()})
+                if not len(conn.outbox):
+                    return
+    except Exception:
+        closer(Disconnect(CloseCode.NORMAL, "connection lost"))
+    finally:
+        conn.writer_running = False
 
 
-def _schedule_refresh(deps: Deps, conn: Connection, close_with) -> None:  # type: ignore[no-untyped-def]
+def _schedule_refresh(deps: Deps, conn: Connection, close_with: _Closer) -> None:
     async def refresh() -> None:
         if not await deps.accounts.session_alive(conn.token):
             close_with(Disconnect(CloseCode.UNAUTHENTICATED, "signed out"))

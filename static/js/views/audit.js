@@ -54,7 +54,7 @@ export function renderAudit(ctx, params, query) {
               e.categories?.length ? h("span", { className: "hint" }, ` · ${e.categories.join(", ")}`) : null),
             h("td", {}, e.subject || ""),
             h("td", {}, e.case ? h("a", { href: `#/staff/case/${encodeURIComponent(e.case)}` }, "open") : ""),
-            h("td", {}, e.reason || e.rule || ""))))));
+            h("td", {}, (e.reason || "").replace(/:\s*$/, "") || e.rule || ""))))));
     } catch (err) {
       showFailure(results, err, load);
     }

@@ -12,6 +12,9 @@ const KIND_LABEL = { group: "In group", one_on_one: "One-on-one", other: "Other"
 // Where keyboard focus goes after an action re-renders the panel.
 const FOCUS_AFTER = { claim: "release", release: "claim" };
 
+// A mute with no reason is logged as "30 min: "; show "30 min".
+const noteOf = (t) => (t.note || "").replace(/:\s*$/, "");
+
 function localInput(ms) {
   return new Date(ms - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
@@ -101,7 +104,7 @@ export function renderCase(ctx, params) {
               ? h("ol", { className: "timeline" }, events.map((t) =>
                   h("li", { className: t.action === "note" ? "tl-note" : "tl-event" }, timeEl(t.ts),
                     ` ${actorLabel(ctx, t.actor)} ${actionLabel(t.action)}`,
-                    t.note ? h("span", { className: "note" }, ` “${t.note}”`) : null)))
+                    noteOf(t) ? h("span", { className: "note" }, ` “${noteOf(t)}”`) : null)))
               : h("p", { className: "empty" }, "Nothing yet."),
             (c.followups || []).length
               ? h("div", {}, h("h3", {}, "Follow-ups"), h("ul", { className: "plain-list" }, c.followups.map((f) => followupItem(c, f))))
