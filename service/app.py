@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from channels.broker import BackendUnavailable
 from channels.broker_redis import RedisBroker
@@ -145,7 +146,33 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
     return deps
 
 
-def create_app(settings: Settings, **overrides: Any) -> Starlette:
+class WebSocketFastPath:
+    """Sends ``/ws`` straight to its endpoint, around Starlette's middleware and router.
+
+    Each live socket keeps its whole await chain in memory for hours; five framework layers
+    per socket (none of which does anything for a WebSocket here) cost kilobytes × thousands.
+    Everything else, and the lifespan, goes to the Starlette app.
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+
+    @property
+    def routes(self) -> list[Any]:
+        """The Starlette app's routes."""
+        return self.app.routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one ASGI connection."""
+        if scope["type"] == "websocket" and scope["path"] == "/ws":
+            scope["app"] = self.app
+            await websocket_endpoint(WebSocket(scope, receive, send))
+            return
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
     """Build the ASGI app; Redis and background tasks come up in the lifespan."""
 
     @contextlib.asynccontextmanager
@@ -181,4 +208,4 @@ def create_app(settings: Settings, **overrides: Any) -> Starlette:
     )
     app.state.settings = settings
     app.state.background_jobs = []
-    return app
+    return WebSocketFastPath(app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from channels.envelope import Lane, parse_seq
 from channels.presence import member_key
 from moderation.case_types import Case, CasePost, CaseReason, CaseSource, PostState
@@ -69,6 +71,8 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
         raise Reject(ErrorCode.FORBIDDEN, "you are suspended from this room for now", ref=frame.room)
     if frame.room in conn.rooms:
         await leave(deps, conn, frame.room)
+    # The member list only mattered for the check above; thousands of sockets need not each keep a copy.
+    room = msgspec.structs.replace(room, members=[])
     membership = RoomMembership(conn, room, member_key(conn.user.id, conn.user.handle, conn.user.role.value, conn.id))
     conn.rooms[room.id] = membership
     topic = deps.history.keys(room.id).topic

@@ -70,6 +70,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CloseCode.UNAUTHENTICATED)
         return
     await websocket.accept()
+    _forget_handshake(websocket)
+    # The socket keeps only what it needs of the account (not, say, the password hash).
+    user = msgspec.structs.replace(user, password_hash="")
     closer = _Closer(asyncio.current_task())
     raw = raw_socket_of(websocket.scope)
     conn = Connection(secrets.token_hex(6), user, token, deps.settings.outbox_limit,
@@ -129,6 +132,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         except Exception as exc:  # the peer is usually already gone
             logger.debug("close failed", extra={"error": type(exc).__name__})
         logger.info("disconnected", extra={"conn_id": conn.id, "close_code": int(code)})
+
+
+def _forget_handshake(websocket: WebSocket) -> None:
+    """Drop the parsed request headers and cookies Starlette cached: only the handshake needed them."""
+    for cached in ("_headers", "_cookies"):
+        websocket.__dict__.pop(cached, None)
 
 
 class _Closer:

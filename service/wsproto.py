@@ -8,6 +8,7 @@ the transport's own flow control. Handshake, pings, closing and reading stay uvi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import struct
@@ -61,8 +62,85 @@ class RawSocket:
         transport.abort()
 
 
+class InboundQueue:
+    """uvicorn's per-socket receive queue, for one consumer: a list and at most one waiter.
+
+    asyncio.Queue carries three deques and an Event per socket; at 10,000 idle sockets that
+    is tens of megabytes for nothing.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        """Add an event and wake the consumer."""
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def empty(self) -> bool:
+        """Nothing waiting."""
+        return not self._items
+
+    async def get(self) -> Any:
+        """The next event, waiting if needed."""
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+
+class LightEvent:
+    """asyncio.Event's interface without its per-instance deque (most sockets never wait on it)."""
+
+    __slots__ = ("_flag", "_waiters")
+
+    def __init__(self) -> None:
+        self._flag = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        """Whether the flag is set."""
+        return self._flag
+
+    def set(self) -> None:
+        """Set the flag and wake every waiter."""
+        self._flag = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        """Reset the flag."""
+        self._flag = False
+
+    async def wait(self) -> None:
+        """Return once the flag is set."""
+        if self._flag:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
 class BetweenWebSocketProtocol(WebSocketsSansIOProtocol):
-    """Adds the raw write path to each connection's ASGI scope."""
+    """Adds the raw write path to each connection's ASGI scope, and forgets the handshake after it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = InboundQueue()  # type: ignore[assignment]
+        self.writable = LightEvent()  # type: ignore[assignment]
+        self.writable.set()
 
     def handle_connect(self, event: Any) -> None:
         """Build the scope as uvicorn does, then offer the raw socket to the app."""
@@ -70,6 +148,15 @@ class BetweenWebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope["extensions"][RAW_EXTENSION] = RawSocket(self)
+
+    async def send(self, message: Any) -> None:
+        """uvicorn's send; once the upgrade is answered, drop what only the handshake needed."""
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # Thousands of idle sockets each kept their parsed request and response headers.
+            self.request = None  # type: ignore[assignment]
+            self.response = None  # type: ignore[assignment]
+            self.scope["headers"] = []
 
 
 def raw_socket_of(scope: dict[str, Any]) -> RawSocket | None:
