@@ -302,7 +302,7 @@ def passes(result: dict[str, Any], p99_ms: float) -> bool:
 
 
 def steady(tag: str, members: int, rooms: int, rate: float, duration: float, senders_per_room: int | None,
-           redis_url: str, workers: int) -> dict[str, Any]:
+           redis_url: str, workers: int, profile_dir: Path | None = None) -> dict[str, Any]:
     """S1/S3: a warm-up, then one measured step at a fixed rate."""
     with deployment(tag, redis_url) as dep:
         fixture = dep.fixture(members, rooms)
@@ -317,6 +317,15 @@ def steady(tag: str, members: int, rooms: int, rate: float, duration: float, sen
             load.step(0, rate, 3, senders)
             say(f"measuring {duration}s at {rate} posts/s from {len(senders)} senders")
             result = measured_step(dep, load, 1, rate, duration, senders)
+            if profile_dir is not None:
+                # A separate, extra step: py-spy's sampling would disturb the measured one.
+                pids = dep.pids()
+                spec = {"targets": [{"pid": pids[0], "format": "flamegraph",
+                                     "output": str(profile_dir / f"profile-{tag.lower()}.svg")},
+                                    {"pid": pids[1], "format": "raw",
+                                     "output": str(profile_dir / f"profile-{tag.lower()}.collapsed")}]}
+                say("profiling both instances in an extra step")
+                result["profiled_step"] = measured_step(dep, load, 2, rate, 15, senders, spec)
         finally:
             load.close()
         notes = dep.stop_instances()
@@ -423,7 +432,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="default: bench/results/<SCENARIO>-<date>.json")
     parser.add_argument("--duration", type=float, help="seconds per measured step (S1/S3 30, S2 8)")
     parser.add_argument("--workers", type=int, default=1, help="load generator processes (all on CPU 1)")
-    parser.add_argument("--profile", action="store_true", help="S2: py-spy both instances at the best passing rate")
+    parser.add_argument("--profile", action="store_true", help="py-spy both instances (S2: best passing rate; S1/S3: extra step)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args(argv)
     if not args.redis_url.startswith(("redis://127.0.0.1", "redis://localhost", "unix://")):
@@ -438,9 +447,11 @@ def main(argv: list[str] | None = None) -> None:
     quiet = wait_quiet()
     say(f"machine load before start: {quiet}")
     if args.scenario == "S1":
-        body = steady("S1", 200, 1, 50, args.duration or 30, None, args.redis_url, args.workers)
+        body = steady("S1", 200, 1, 50, args.duration or 30, None, args.redis_url, args.workers,
+                      out.parent if args.profile else None)
     elif args.scenario == "S3":
-        body = steady("S3", 2000, 200, 400, args.duration or 30, None, args.redis_url, args.workers)
+        body = steady("S3", 2000, 200, 400, args.duration or 30, None, args.redis_url, args.workers,
+                      out.parent if args.profile else None)
     elif args.scenario == "S2":
         body = s2(args.redis_url, args.workers, args.duration or 8, out.parent if args.profile else None)
     else:

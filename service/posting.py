@@ -67,12 +67,13 @@ async def handle_post(deps: Deps, conn: Connection, frame: Post) -> None:
         raise Reject(ErrorCode.MUTED, "you are muted in this program for now", ref=frame.client_id)
     room = membership.room
     verdict = await _moderate(deps, conn, room.program, frame.text)
-    case_id = stable_case_id("post", room.id, conn.user.id, frame.client_id)
     if verdict.action in (Action.HOLD, Action.BLOCK):
+        case_id = stable_case_id("post", room.id, conn.user.id, frame.client_id)
         await _withhold(deps, conn, membership, frame, verdict, case_id)
         return
     case = None
     if verdict.flagged:
+        case_id = stable_case_id("post", room.id, conn.user.id, frame.client_id)
         case = _case_of(deps, conn, membership, frame, verdict, case_id, CaseSource.FLAG, PostState.PENDING)
         await deps.casework.open(case, actor="moderation")
     post = StoredPost(
