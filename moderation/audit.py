@@ -21,6 +21,7 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     actor: str
     action: str
     actor_role: str = ""
+    actor_handle: str = ""
     case: str | None = None
     subject: str | None = None
     room: str | None = None

@@ -67,6 +67,7 @@ class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
     actor: str
     action: str
     note: str = ""
+    actor_handle: str = ""
 
 
 class FollowUp(msgspec.Struct, kw_only=True):

@@ -175,8 +175,8 @@ async def redeem_invite(request: Request) -> Response:
 
 
 def _admin_entry(program: str, actor: User, action: str, reason: str = "", subject: str | None = None) -> AuditEntry:
-    return AuditEntry(ts=now_ms(), program=program, actor=actor.id, actor_role=actor.role.value, action=action,
-                      subject=subject or actor.id, reason=reason)
+    return AuditEntry(ts=now_ms(), program=program, actor=actor.id, actor_role=actor.role.value,
+                      actor_handle=actor.handle, action=action, subject=subject or actor.id, reason=reason)
 
 
 async def my_rooms(request: Request) -> Response:

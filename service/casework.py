@@ -59,14 +59,14 @@ class Casework:
         self.feed = feed
         self.on_urgent: list[Any] = []
 
-    async def open(self, case: Case, actor: str, actor_role: str = "system") -> bool:
+    async def open(self, case: Case, actor: str, actor_role: str = "system", actor_handle: str = "") -> bool:
         """Store, audit and announce a case; False if it already existed (nothing repeated)."""
         if not await self.cases.open(case):
             return False
         first_rule = case.reasons[0].rule if case.reasons else None
         await self.audit.record(
             AuditEntry(
-                ts=now_ms(), program=case.program, actor=actor, actor_role=actor_role,
+                ts=now_ms(), program=case.program, actor=actor, actor_role=actor_role, actor_handle=actor_handle,
                 action=f"case.open.{case.source}",
                 case=case.id, subject=case.author_id, room=case.room, message=case.message_id, rule=first_rule,
                 categories=case.categories,

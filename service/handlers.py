@@ -100,7 +100,8 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
         raise
     if last is None and frame.after is not None and recovered:
         last = parse_seq(frame.after)
-    state = RoomState(name=room.name, kind=room.kind.value, program=room.program, is_host=is_host(conn.user, room))
+    state = RoomState(name=room.name, kind=room.kind.value, program=room.program, is_host=is_host(conn.user, room),
+                      muted_until=conn.muted_until if conn.muted_until > now_ms() else 0)
     conn.send(
         Joined(
             room=room.id, history=history, recovered=recovered, state=state,
@@ -179,7 +180,7 @@ async def report(deps: Deps, conn: Connection, frame: Report) -> None:
     case_id = stable_case_id("report", frame.room, frame.message, conn.user.id)
     case = _case_for_message(conn, membership, frame.message, data, CaseSource.REPORT, frame.reason, case_id,
                              PostState.PUBLISHED)
-    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value)
+    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value, actor_handle=conn.user.handle)
     conn.send(Reported(room=frame.room, message=frame.message))
 
 
@@ -191,5 +192,5 @@ async def hide(deps: Deps, conn: Connection, frame: Hide) -> None:
     case_id = stable_case_id("hide", frame.room, frame.message)
     case = _case_for_message(conn, membership, frame.message, data, CaseSource.HIDE, frame.reason, case_id,
                              PostState.REMOVED)
-    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value)
+    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value, actor_handle=conn.user.handle)
     await deps.history.remove(frame.room, frame.message, encode(Removed(room=frame.room, id=frame.message)))

@@ -119,6 +119,7 @@ class RoomState(Struct, frozen=True, omit_defaults=True):
     program: str
     can_post: bool = True
     is_host: bool = False
+    muted_until: int = 0
 
 
 class Joined(_Outbound, tag="joined", omit_defaults=False):

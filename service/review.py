@@ -37,7 +37,8 @@ async def load_case(deps: Deps, user: User, case_id: str, *, mentor_ok: bool = F
 async def _audit(deps: Deps, user: User, case: Case, action: str, reason: str = "") -> None:
     await deps.audit.record(
         AuditEntry(
-            ts=now_ms(), program=case.program, actor=user.id, actor_role=user.role.value, action=action,
+            ts=now_ms(), program=case.program, actor=user.id, actor_role=user.role.value, actor_handle=user.handle,
+            action=action,
             case=case.id, subject=case.author_id, room=case.room, message=case.message_id,
             rule=case.reasons[0].rule if case.reasons else None, categories=case.categories, reason=reason,
         )
@@ -57,7 +58,9 @@ async def _change(deps: Deps, user: User, case: Case, action: str, note: str, mu
     def apply(stored: Case) -> None:
         mutate(stored)
         stored.updated = now_ms()
-        stored.timeline.append(TimelineEntry(ts=stored.updated, actor=user.id, action=action, note=note))
+        stored.timeline.append(
+            TimelineEntry(ts=stored.updated, actor=user.id, actor_handle=user.handle, action=action, note=note)
+        )
 
     updated = await deps.cases.update(case.id, apply)
     if updated is None:
@@ -201,7 +204,7 @@ async def complete_followup(deps: Deps, user: User, case: Case, followup_id: str
 
 async def add_note(deps: Deps, user: User, case: Case, text: str) -> Case:
     """A counselor's note on the case."""
-    entry = TimelineEntry(ts=now_ms(), actor=user.id, action="note", note=text)
+    entry = TimelineEntry(ts=now_ms(), actor=user.id, actor_handle=user.handle, action="note", note=text)
     return await _change(deps, user, case, "note", "", lambda c: c.notes.append(entry))
 
 

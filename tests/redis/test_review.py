@@ -97,6 +97,8 @@ async def test_warn_mute_suspend_take_effect_live(pair: tuple[Instance, Instance
             from tests.helpers import eventually
 
             await eventually(refused)
+            rejoined = await sam.join(room)
+            assert rejoined["state"]["muted_until"] == muted["until"]
             suspended = await lee.post(f"/api/cases/{case_id}/suspend", json={"scope": "room", "reason": "pause"})
             assert suspended.is_success
             await sam.expect("left", room=room)
@@ -135,6 +137,8 @@ async def test_escalate_followup_note_resolve_and_audit(instance: Instance) -> N
         by_actor = (await lee.get(f"/api/programs/{world.program}/audit",
                                   params={"actor": world.people["lee"].user.id})).json()["entries"]
         assert {e["action"] for e in by_actor} >= {"case.resolved", "case.note", "case.followup"}
+        assert {e["actor_handle"] for e in by_actor} == {"lee"}
+        assert {t["actor_handle"] for t in resolved.json()["case"]["timeline"]} == {"lee"}
         export = await lee.get(f"/api/programs/{world.program}/audit/export")
         lines = export.text.strip().splitlines()
         assert export.headers["content-type"].startswith("application/x-ndjson")
