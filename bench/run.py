@@ -432,7 +432,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="default: bench/results/<SCENARIO>-<date>.json")
     parser.add_argument("--duration", type=float, help="seconds per measured step (S1/S3 30, S2 8)")
     parser.add_argument("--workers", type=int, default=1, help="load generator processes (all on CPU 1)")
-    parser.add_argument("--profile", action="store_true", help="py-spy both instances (S2: best passing rate; S1/S3: extra step)")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy both instances (S2: best passing rate; S1/S3: extra step)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args(argv)
     if not args.redis_url.startswith(("redis://127.0.0.1", "redis://localhost", "unix://")):

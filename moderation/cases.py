@@ -63,10 +63,6 @@ class CaseKeys:
         """Cases about one member, by creation time."""
         return f"{self.prefix}:cases:author:{user}"
 
-    def urgent_unacked(self) -> str:
-        """Urgent cases whose alert nobody acknowledged, scored by next re-alert time."""
-        return f"{self.prefix}:cases:urgent"
-
 
 class CaseStore:
     """Reads and writes cases; callers publish live events."""
@@ -179,19 +175,6 @@ class CaseStore:
     async def add_timeline(self, case_id: str, entry: TimelineEntry) -> Case | None:
         """Append one timeline entry."""
         return await self.update(case_id, lambda case: case.timeline.append(entry))
-
-    async def set_urgent_alert(self, case_id: str, next_alert_ms: int) -> None:
-        """Schedule (or reschedule) the next re-alert of an urgent case."""
-        await self._redis.zadd(self.keys.urgent_unacked(), {case_id: next_alert_ms})
-
-    async def clear_urgent_alert(self, case_id: str) -> None:
-        """Stop re-alerting (acknowledged or resolved)."""
-        await self._redis.zrem(self.keys.urgent_unacked(), case_id)
-
-    async def due_alerts(self, now_ms: int, limit: int = 50) -> list[str]:
-        """Urgent cases whose re-alert time has come."""
-        ids = await self._redis.zrangebyscore(self.keys.urgent_unacked(), "-inf", now_ms, start=0, num=limit)
-        return [i.decode() for i in ids]
 
 
 def _with_lease(case: Case, holder: bytes | None, ttl: int) -> Case:

@@ -17,6 +17,7 @@ from service.directory import may_join
 from service.errors import ErrorCode, Reject
 from service.ids import now_ms
 from service.models import Program, Role, Room, RoomKind, User
+from service.oncall import OnCallConfig, public_config
 
 T = TypeVar("T")
 _json = msgspec.json.Encoder()
@@ -282,6 +283,36 @@ async def revoke_sessions(request: Request) -> Response:
     return json_response({"ok": True, "sessions": count})
 
 
+async def get_oncall(request: Request) -> Response:
+    """A program's on-call endpoint (never its secret)."""
+    program = request.path_params["program"]
+    deps, _ = await _admin_of(request, program)
+    config = await deps.oncall.config(program)
+    return json_response({"oncall": public_config(config) if config else None})
+
+
+async def put_oncall(request: Request) -> Response:
+    """Set where a program's urgent cases are pushed (HMAC-signed webhook)."""
+    program = request.path_params["program"]
+    deps, user = await _admin_of(request, program)
+    body = await body_of(request, OnCallConfig)
+    try:
+        await deps.oncall.configure(program, body)
+    except ValueError as exc:
+        raise Reject(ErrorCode.INVALID, str(exc)) from None
+    await deps.audit.record(_admin_entry(program, user, "oncall.configure"))
+    return json_response({"oncall": public_config(body)})
+
+
+async def delete_oncall(request: Request) -> Response:
+    """Stop pushing a program's urgent cases."""
+    program = request.path_params["program"]
+    deps, user = await _admin_of(request, program)
+    await deps.oncall.configure(program, None)
+    await deps.audit.record(_admin_entry(program, user, "oncall.remove"))
+    return Response(status_code=204)
+
+
 async def healthz(request: Request) -> Response:
     """Alive."""
     return json_response({"ok": True})
@@ -313,4 +344,7 @@ routes = [
     Route("/api/programs/{program}/invites", create_invite, methods=["POST"]),
     Route("/api/rooms/{room}/members", add_room_member, methods=["POST"]),
     Route("/api/users/{user}/revoke-sessions", revoke_sessions, methods=["POST"]),
+    Route("/api/programs/{program}/oncall", get_oncall, methods=["GET"]),
+    Route("/api/programs/{program}/oncall", put_oncall, methods=["PUT"]),
+    Route("/api/programs/{program}/oncall", delete_oncall, methods=["DELETE"]),
 ]

@@ -40,6 +40,7 @@ from service.errors import ErrorCode, Reject
 from service.feed import Feed
 from service.keys import AccountKeys
 from service.messages import history_frames
+from service.oncall import OnCall
 from service.protocol import encode
 from service.redis_conn import open_redis
 from service.settings import Settings
@@ -119,13 +120,16 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
         Path(settings.rules_dir) if settings.rules_dir else None,
         Path(settings.policy_file) if settings.policy_file else None,
     )
+    casework = Casework(cases, audit, feed)
+    oncall = OnCall(redis, prefix, cases, casework.announce)
+    casework.on_urgent.append(oncall.alert)  # new urgent cases; escalation to crisis runs these too
     deps = Deps(
         settings=settings, handle=handle, keys=keys,
         accounts=Accounts(redis, keys, settings.session_ttl_seconds, settings.argon2_time_cost,
                           settings.argon2_memory_kib),
         directory=Directory(redis, keys), history=history,
         presence=PresenceStore(redis, prefix, settings.presence_ttl_seconds), hub=hub, broker=broker,
-        moderator=moderator, cases=cases, audit=audit, feed=feed, casework=Casework(cases, audit, feed),
+        moderator=moderator, cases=cases, audit=audit, feed=feed, casework=casework, oncall=oncall,
         instance_id=instance_id,
         post_rate=RateLimit(settings.post_rate_limit, settings.post_rate_window_seconds * 1000),
         flusher=Flusher(),
@@ -179,7 +183,8 @@ def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         deps = await build_deps(settings, **overrides)
         app.state.deps = deps
-        tasks = [asyncio.create_task(maintenance.run(deps), name="maintenance")]
+        tasks = [asyncio.create_task(maintenance.run(deps), name="maintenance"),
+                 asyncio.create_task(deps.oncall.run(), name="oncall")]
         tasks.extend(asyncio.create_task(job(deps)) for job in app.state.background_jobs)
         logger.info("instance ready", extra={"instance": deps.instance_id, "redis": deps.handle.where})
         try:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from service.casework import Casework
     from service.connection import Connection, Flusher
     from service.feed import Feed
+    from service.oncall import OnCall
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Deps:
     audit: AuditLog
     feed: Feed
     casework: Casework
+    oncall: OnCall
     instance_id: str
     post_rate: RateLimit
     flusher: Flusher

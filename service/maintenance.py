@@ -52,6 +52,10 @@ async def run(deps: Deps) -> None:
     beat = 0
     while True:
         await asyncio.sleep(interval)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # redis-py can finish a command although its task was cancelled; honour the cancel here.
+            raise asyncio.CancelledError
         beat += 1
         try:
             await heartbeat_once(deps)

@@ -190,6 +190,11 @@ class OnCall:
         """Send due attempts until cancelled; wakes on alert() in this process, else polls."""
         try:
             while True:
+                # redis-py (8.1) can complete a command as if a pending cancel never came; honour the cancel
+                # here, or run() would loop on and the app's shutdown would wait for it forever.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError
                 self._wake.clear()
                 try:
                     delay = await self._tick()

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service import api, review_api
+from service.oncall import OnCallConfig
 
 # (method, path, tag, summary, request body Struct or None, roles allowed)
 OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
@@ -31,6 +32,12 @@ OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
     ("POST", "/api/rooms/{room}/members", "admin", "Add a person to a restricted room", api.MemberBody,
      "counselor, admin"),
     ("POST", "/api/users/{user}/revoke-sessions", "admin", "Sign a user out everywhere", None, "admin"),
+    ("GET", "/api/programs/{program}/oncall", "admin", "The program's on-call webhook (never the secret)", None,
+     "admin of the program"),
+    ("PUT", "/api/programs/{program}/oncall", "admin", "Set the on-call webhook for urgent cases",
+     OnCallConfig, "admin of the program"),
+    ("DELETE", "/api/programs/{program}/oncall", "admin", "Remove the on-call webhook", None,
+     "admin of the program"),
     ("GET", "/api/programs/{program}/inbox", "queue", "What happened since the caller's last visit", None,
      "counselor, admin"),
     ("GET", "/api/programs/{program}/cases", "queue", "Open cases by priority (?status=all for all recent)", None,

@@ -218,7 +218,6 @@ async def resolve(deps: Deps, user: User, case: Case, note: str) -> Case:
 
     updated = await _change(deps, user, case, "resolved", note, mutate)
     await deps.cases.release(case.id, user.id)
-    await deps.cases.clear_urgent_alert(case.id)
     return updated
 
 

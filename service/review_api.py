@@ -196,10 +196,7 @@ async def _dispatch(name: str, deps: Deps, user: User, case: Case, request: Requ
 
 
 async def _acknowledge(deps: Deps, user: User, case: Case) -> Case:
-    oncall = getattr(deps, "oncall", None)
-    if oncall is not None:
-        await oncall.acknowledge(case.id, user.id)
-    await deps.cases.clear_urgent_alert(case.id)
+    await deps.oncall.acknowledge(case.id, user.id)
     fresh = await deps.cases.get(case.id)
     assert fresh is not None
     await review._audit(deps, user, fresh, "case.acknowledged")
