@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from moderation import Moderator
 from moderation.evaluate import Score, predict, read_cases, score
 
