@@ -18,6 +18,7 @@ from service.errors import ErrorCode, Reject
 from service.ids import now_ms
 from service.models import Program, Role, Room, RoomKind, User
 from service.oncall import OnCallConfig, public_config
+from service.reports import hide_post, report_post
 
 T = TypeVar("T")
 _json = msgspec.json.Encoder()
@@ -63,6 +64,12 @@ class InviteBody(msgspec.Struct, forbid_unknown_fields=True):
     uses: int = 1
     ttl_days: int = 14
     rooms: list[str] = msgspec.field(default_factory=list)
+
+
+class ReportBody(msgspec.Struct, forbid_unknown_fields=True):
+    """POST /api/rooms/{room}/messages/{message}/report (or /hide)."""
+
+    reason: Annotated[str, Meta(max_length=500)] = ""
 
 
 class MemberBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -283,6 +290,31 @@ async def revoke_sessions(request: Request) -> Response:
     return json_response({"ok": True, "sessions": count})
 
 
+async def _room_for_member(request: Request) -> tuple[Deps, User, Room]:
+    deps = deps_of(request)
+    user = await current_user(request)
+    room = await deps.directory.room(request.path_params["room"])
+    if room is None or not may_join(user, room):
+        raise Reject(ErrorCode.NOT_FOUND, "no such room", status=404)
+    return deps, user, room
+
+
+async def report_message(request: Request) -> Response:
+    """A member reports a post to the program's counselors."""
+    deps, user, room = await _room_for_member(request)
+    body = await body_of(request, ReportBody)
+    case_id = await report_post(deps, user, room, request.path_params["message"], body.reason)
+    return json_response({"reported": True, "case": case_id}, status=201)
+
+
+async def hide_message(request: Request) -> Response:
+    """A room's host hides a post pending review."""
+    deps, user, room = await _room_for_member(request)
+    body = await body_of(request, ReportBody)
+    case_id = await hide_post(deps, user, room, request.path_params["message"], body.reason)
+    return json_response({"hidden": True, "case": case_id}, status=201)
+
+
 async def get_oncall(request: Request) -> Response:
     """A program's on-call endpoint (never its secret)."""
     program = request.path_params["program"]
@@ -344,6 +376,8 @@ routes = [
     Route("/api/programs/{program}/invites", create_invite, methods=["POST"]),
     Route("/api/rooms/{room}/members", add_room_member, methods=["POST"]),
     Route("/api/users/{user}/revoke-sessions", revoke_sessions, methods=["POST"]),
+    Route("/api/rooms/{room}/messages/{message}/report", report_message, methods=["POST"]),
+    Route("/api/rooms/{room}/messages/{message}/hide", hide_message, methods=["POST"]),
     Route("/api/programs/{program}/oncall", get_oncall, methods=["GET"]),
     Route("/api/programs/{program}/oncall", put_oncall, methods=["PUT"]),
     Route("/api/programs/{program}/oncall", delete_oncall, methods=["DELETE"]),

@@ -30,7 +30,7 @@ from channels.wsframe import text_frame
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
 from moderation.pipeline import Moderator
-from service import api, maintenance, openapi, review_api
+from service import api, logs, maintenance, openapi, review_api
 from service.accounts import Accounts
 from service.casework import Casework
 from service.connection import Flusher
@@ -198,6 +198,7 @@ def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
             await deps.broker.aclose()
             await deps.handle.aclose()
 
+    logs.quiet_protocol_loggers()
     static_dir = Path(settings.static_dir) if settings.static_dir else STATIC_DIR
     routes: list[Any] = [
         *api.routes, *review_api.routes, Route("/api/openapi.json", openapi.openapi),

@@ -8,14 +8,12 @@ import msgspec
 
 from channels.envelope import Lane, parse_seq
 from channels.presence import member_key
-from moderation.case_types import Case, CasePost, CaseReason, CaseSource, PostState
-from service.casework import stable_case_id
 from service.connection import Connection, RoomMembership
 from service.deps import Deps
 from service.directory import is_host, may_join
 from service.errors import ErrorCode, Reject
 from service.ids import now_ms
-from service.messages import history_frames, stored_decoder
+from service.messages import history_frames
 from service.posting import handle_post
 from service.protocol import (
     ClientFrame,
@@ -29,7 +27,6 @@ from service.protocol import (
     Pong,
     Post,
     Presence,
-    Removed,
     Report,
     Reported,
     RoomState,
@@ -37,6 +34,7 @@ from service.protocol import (
     TypingNotice,
     encode,
 )
+from service.reports import hide_post, report_post
 from service.restrictions import suspended_from
 
 logger = logging.getLogger(__name__)
@@ -147,50 +145,18 @@ async def typing(deps: Deps, conn: Connection, frame: Typing) -> None:
         await deps.history.publish(frame.room, Lane.EPHEMERAL, notice)
 
 
-async def _reported_post(deps: Deps, conn: Connection, room_id: str, message_id: str) -> tuple[RoomMembership, bytes]:
-    membership = conn.rooms.get(room_id)
-    if membership is None:
-        raise Reject(ErrorCode.NOT_JOINED, "join the room first", ref=message_id)
-    data = await deps.history.get(room_id, message_id)
-    if data is None:
-        raise Reject(ErrorCode.NOT_FOUND, "no such message in this room", ref=message_id)
-    return membership, data
-
-
-def _case_for_message(
-    conn: Connection, membership: RoomMembership, message_id: str, data: bytes, source: CaseSource, reason: str,
-    case_id: str, state: PostState,
-) -> Case:
-    post = stored_decoder.decode(data)
-    now = now_ms()
-    why = CaseReason(category="report" if source is CaseSource.REPORT else "hide", severity=1, rule=source.value,
-                     explanation=reason or f"{source.value} by {conn.user.handle}")
-    return Case(
-        id=case_id, program=membership.room.program, room=membership.room.id, source=source, categories=[],
-        severity=1, urgent=False, created=now, updated=now, message_id=message_id, post_state=state, reasons=[why],
-        reporter=conn.user.id,
-        post=CasePost(author_id=post.author.id, author_handle=post.author.handle, author_role=post.author.role,
-                      text=post.text, ts=post.ts, client_id=post.client_id),
-    )
-
-
 async def report(deps: Deps, conn: Connection, frame: Report) -> None:
-    """A member reports a post: a case for the program's counselors."""
-    membership, data = await _reported_post(deps, conn, frame.room, frame.message)
-    case_id = stable_case_id("report", frame.room, frame.message, conn.user.id)
-    case = _case_for_message(conn, membership, frame.message, data, CaseSource.REPORT, frame.reason, case_id,
-                             PostState.PUBLISHED)
-    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value, actor_handle=conn.user.handle)
+    """A member reports a post over the socket."""
+    membership = conn.rooms.get(frame.room)
+    if membership is None:
+        raise Reject(ErrorCode.NOT_JOINED, "join the room first", ref=frame.message)
+    await report_post(deps, conn.user, membership.room, frame.message, frame.reason)
     conn.send(Reported(room=frame.room, message=frame.message))
 
 
 async def hide(deps: Deps, conn: Connection, frame: Hide) -> None:
-    """A host hides a post pending review: it vanishes live and from history, and a case opens."""
-    membership, data = await _reported_post(deps, conn, frame.room, frame.message)
-    if not is_host(conn.user, membership.room):
-        raise Reject(ErrorCode.FORBIDDEN, "only the room's host can hide posts", ref=frame.message)
-    case_id = stable_case_id("hide", frame.room, frame.message)
-    case = _case_for_message(conn, membership, frame.message, data, CaseSource.HIDE, frame.reason, case_id,
-                             PostState.REMOVED)
-    await deps.casework.open(case, actor=conn.user.id, actor_role=conn.user.role.value, actor_handle=conn.user.handle)
-    await deps.history.remove(frame.room, frame.message, encode(Removed(room=frame.room, id=frame.message)))
+    """A host hides a post over the socket."""
+    membership = conn.rooms.get(frame.room)
+    if membership is None:
+        raise Reject(ErrorCode.NOT_JOINED, "join the room first", ref=frame.message)
+    await hide_post(deps, conn.user, membership.room, frame.message, frame.reason)

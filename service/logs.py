@@ -30,6 +30,19 @@ class JsonFormatter(logging.Formatter):
         return _encoder.encode(data).decode()
 
 
+# Libraries whose DEBUG output contains frame payloads (message text) or request headers
+# (bearer tokens, cookies). They never log below INFO, whatever the service's level.
+PROTOCOL_LOGGERS = ("uvicorn.error", "uvicorn.access", "websockets", "httpx", "httpcore", "redis")
+
+
+def quiet_protocol_loggers() -> None:
+    """Keep third-party wire-level debugging (which would log text and tokens) switched off."""
+    for name in PROTOCOL_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 def configure(level: str = "INFO") -> None:
     """Send JSON logs to stderr."""
     handler = logging.StreamHandler(sys.stderr)
@@ -37,5 +50,6 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    quiet_protocol_loggers()
     # uvicorn's access log would print request paths with tokens in query strings if any client sent them.
     logging.getLogger("uvicorn.access").disabled = True

@@ -58,6 +58,8 @@ async def run(deps: Deps) -> None:
             raise asyncio.CancelledError
         beat += 1
         try:
+            # Staff may edit the rule and policy files at any time; a rebuild takes a while, so off the loop.
+            await asyncio.to_thread(deps.moderator.maybe_reload)
             await heartbeat_once(deps)
             if beat % SESSION_CHECK_EVERY == 0:
                 await check_sessions(deps)

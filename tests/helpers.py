@@ -246,6 +246,7 @@ class ProcessInstance:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    drop_env: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -260,6 +261,8 @@ class ProcessInstance:
     async def start(self) -> ProcessInstance:
         """Start and wait until /readyz answers."""
         env = {**os.environ, **self.env, "BETWEEN_PORT": str(self.port), "BETWEEN_HOST": "127.0.0.1"}
+        for name in self.drop_env:
+            env.pop(name, None)
         self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

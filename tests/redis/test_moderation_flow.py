@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from service.models import Role, RoomKind
@@ -140,3 +141,37 @@ async def test_blocked_harassment_never_reaches_the_room(instance: Instance) -> 
         await sam.post(room, "sorry", "h2")
         await alex.expect("message", text="sorry")
         assert [m["text"] for m in alex.matching("message")] == ["sorry"]
+
+
+async def test_report_and_hide_over_http(instance: Instance) -> None:
+    world = await _setup(instance)
+    mentor = await world.make_person("jordan", Role.MENTOR)
+    evening = await world.make_room("evening", RoomKind.EVENING, hosts=[mentor.user.id])
+    other = World(instance.deps)
+    await other.make_program("Elsewhere")
+    outsider = await other.make_person("outsider")
+    async with ws_client(instance.ws_url, world.people["sam"].token) as sam, \
+            ws_client(instance.ws_url, world.people["alex"].token) as alex:
+        await sam.join(evening.id)
+        await alex.join(evening.id)
+        posted = await sam.post(evening.id, "you all are fake and this is a joke", "p-http")
+        base = f"{instance.url}/api/rooms/{evening.id}/messages/{posted['id']}"
+
+        def auth(token: str) -> dict[str, str]:
+            return {"authorization": f"Bearer {token}"}
+
+        async with httpx.AsyncClient() as client:
+            reported = await client.post(f"{base}/report", json={"reason": "hurtful"},
+                                         headers=auth(world.people["alex"].token))
+            assert reported.status_code == 201
+            assert (await client.post(f"{base}/report", json={}, headers=auth(outsider.token))).status_code == 404
+            missing = await client.post(f"{instance.url}/api/rooms/{evening.id}/messages/1-0/report", json={},
+                                        headers=auth(world.people["alex"].token))
+            assert missing.status_code == 404
+            denied = await client.post(f"{base}/hide", json={}, headers=auth(world.people["alex"].token))
+            assert denied.status_code == 403
+            hidden = await client.post(f"{base}/hide", json={"reason": "check in"}, headers=auth(mentor.token))
+            assert hidden.status_code == 201
+        await alex.expect("removed", id=posted["id"])
+    sources = sorted(c.source.value for c in await instance.deps.cases.open_queue(world.program))
+    assert sources == ["hide", "report"]

@@ -1,0 +1,153 @@
+"""The service as a newcomer meets it: embedded Redis, the CLI, demo data, fixtures, config reloads, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from service.models import Role
+from service.seed import DEMO_PEOPLE, open_stores, seed_demo
+from tests.helpers import RULES_DIR, Instance, ProcessInstance, World, eventually, running, ws_client
+
+pytestmark = pytest.mark.redis
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "service.cli", *args], env={**os.environ, **env},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+async def test_embedded_redis_without_redis_url_keeps_data_across_restarts(tmp_path: Path, prefix: str) -> None:
+    data_dir = tmp_path / "var"
+    env = {"BETWEEN_DATA_DIR": str(data_dir), "BETWEEN_KEY_PREFIX": prefix, "BETWEEN_LOG_LEVEL": "WARNING",
+           "BETWEEN_ARGON2_TIME_COST": "1", "BETWEEN_ARGON2_MEMORY_KIB": "1024"}
+    first = await ProcessInstance(env=env, drop_env=("REDIS_URL",)).start()
+    try:
+        async with httpx.AsyncClient(base_url=first.url) as client:
+            assert (await client.get("/readyz")).json()["redis"] is True
+        no_url = {k: v for k, v in {**env, "BETWEEN_NEW_PASSWORD": "bootstrap password"}.items()}
+        created = json.loads(_cli({**no_url, "REDIS_URL": ""}, "admin", "create-user", "--handle", "root",
+                                  "--role", "admin"))
+        assert created["role"] == "admin"
+        async with httpx.AsyncClient(base_url=first.url) as client:
+            token = (await client.post("/api/login", json={"handle": "root", "password": "bootstrap password"}))
+            headers = {"authorization": f"Bearer {token.json()['token']}"}
+            program = (await client.post("/api/programs", json={"name": "Embedded IOP"}, headers=headers)).json()
+            room = (await client.post(f"/api/programs/{program['id']}/rooms", json={"name": "cohort"},
+                                      headers=headers)).json()
+        async with ws_client(first.ws_url, token.json()["token"]) as admin:
+            await admin.join(room["id"])
+            ack = await admin.post(room["id"], "still here after a restart", "persist-1")
+    finally:
+        first.stop()
+    assert any(data_dir.rglob("*.aof")) or any(data_dir.rglob("*.rdb")), "embedded Redis wrote nothing under ./var"
+    second = await ProcessInstance(env=env, drop_env=("REDIS_URL",)).start()
+    try:
+        async with ws_client(second.ws_url, token.json()["token"]) as admin:
+            joined = await admin.join(room["id"])
+            assert [m["id"] for m in joined["history"]] == [ack["id"]]
+    finally:
+        second.stop()
+
+
+async def test_fixture_command_writes_signed_in_members_spread_over_rooms(
+    redis_url: str, prefix: str, tmp_path: Path, instance: Instance
+) -> None:
+    out = tmp_path / "fixture.json"
+    printed = _cli({"REDIS_URL": redis_url, "BETWEEN_KEY_PREFIX": prefix}, "fixture", "--members", "9",
+                   "--rooms", "3", "--out", str(out))
+    assert "9 members" in printed
+    data: dict[str, Any] = json.loads(out.read_text())
+    assert set(data) == {"program", "rooms", "members"} and len(data["rooms"]) == 3
+    per_room = {room: sum(1 for m in data["members"] if m["rooms"] == [room]) for room in data["rooms"]}
+    assert sorted(per_room.values()) == [3, 3, 3]
+    member = data["members"][0]
+    assert set(member) == {"id", "handle", "token", "rooms"}
+    async with ws_client(instance.ws_url, member["token"]) as client:
+        joined = await client.join(member["rooms"][0])
+        assert joined["state"]["program"] == data["program"]
+        other = next(r for r in data["rooms"] if r != member["rooms"][0])
+        await client.send({"type": "join", "room": other})
+        assert (await client.expect("error", ref=other))["code"] == "forbidden"
+
+
+async def test_demo_seed_is_idempotent_and_has_one_account_per_role(redis_url: str, prefix: str, redis: Any) -> None:
+    import msgspec
+
+    from service.settings import Settings
+
+    settings = msgspec.structs.replace(Settings(), redis_url=redis_url, key_prefix=prefix, argon2_time_cost=1,
+                                       argon2_memory_kib=1024)
+    stores = await open_stores(settings)
+    try:
+        first = await seed_demo(stores, prefix)
+        again = await seed_demo(stores, prefix)
+        assert first["program"] == again["program"] and first["rooms"] == again["rooms"]
+        roles = set()
+        for handle, role in DEMO_PEOPLE:
+            user = await stores.accounts.by_handle(handle)
+            assert user is not None and user.role is role
+            roles.add(role)
+        assert roles == set(Role)
+        assert sorted(first["rooms"]) == ["Evening check-in", "Staff room", "Tuesday cohort"]
+    finally:
+        await stores.aclose()
+
+
+async def test_policy_file_edits_take_effect_without_restart(make_settings: Any, redis: Any, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    policy = rules / "policy.toml"
+    settings = make_settings(rules_dir=str(rules), policy_file=str(policy))
+    relapse = "I relapsed last night and used again"
+    async with running(settings) as inst:
+        world = World(inst.deps)
+        await world.make_program()
+        room = (await world.make_room("cohort")).id
+        sam = await world.make_person("sam")
+        async with ws_client(inst.ws_url, sam.token) as client:
+            await client.join(room)
+            assert (await client.post(room, relapse, "before"))["status"] == "published"
+            text = policy.read_text()
+            policy.write_text(text.replace('[default.decisions.relapse]\naction = "flag"',
+                                           '[default.decisions.relapse]\naction = "hold"'))
+            os.utime(policy, (policy.stat().st_atime, policy.stat().st_mtime + 5))
+
+            async def held_now() -> bool:
+                attempt = f"after-{len(client.matching('ack'))}"
+                return (await client.post(room, f"{relapse} ({attempt})", attempt))["status"] == "held"
+
+            await eventually(held_now, timeout=10, interval=0.3)
+
+
+async def test_logs_never_carry_message_text_passwords_or_tokens(
+    instance: Instance, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sam = await world.make_person("sam")
+    secret_text = "zebra-quokka my secret share"
+    async with httpx.AsyncClient(base_url=instance.url) as client:
+        login = await client.post("/api/login", json={"handle": "sam", "password": sam.password})
+        token = login.json()["token"]
+        await client.post("/api/login", json={"handle": "sam", "password": "wrong-password-xyz"})
+    async with ws_client(instance.ws_url, token) as a:
+        room = world.rooms["cohort"].id
+        await a.join(room)
+        await a.post(room, secret_text, "log-1")
+        await a.post(room, "I want to kill myself tonight", "log-2")
+        await a.send("not json at all")
+        await a.expect("error")
+    everything = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    for forbidden in (secret_text, "kill myself", sam.password, "wrong-password-xyz", token, sam.token):
+        assert forbidden not in everything
