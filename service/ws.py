@@ -8,6 +8,7 @@ import logging
 import secrets
 
 import msgspec
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from channels.broker import BackendUnavailable
@@ -189,7 +190,8 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, closer: _Clo
                                                                    settings.bad_frame_window_seconds):
                 closer(Disconnect(CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames"))
                 return
-        except BackendUnavailable:
+        except (BackendUnavailable, RedisError, OSError):
+            # Redis is briefly away: say so and keep the socket; the client retries with the same client_id.
             logger.warning("backend unavailable", extra={"conn_id": conn.id})
             conn.send(Error(code=ErrorCode.UNAVAILABLE.value, detail="service briefly unavailable; try again",
                             ref=_ref_of(text or "")))

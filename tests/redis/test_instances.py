@@ -213,3 +213,35 @@ async def test_posts_keep_flowing_when_an_instance_dies(pair: tuple[Instance, In
         await a.post(room, "after", "x2")
         await a.expect("message", text="after")
     await eventually(lambda: b_inst.task.done())
+
+
+async def test_redis_outage_gives_clear_errors_and_nothing_acknowledged_is_lost(
+    make_settings, redis_process_factory  # type: ignore[no-untyped-def]
+) -> None:
+    server = redis_process_factory(appendonly=True).start()
+    async with running(make_settings(redis_url=server.url)) as inst:
+        world = await _world(inst)
+        room = world.rooms["cohort"].id
+        sam = await world.make_person("sam")
+        async with ws_client(inst.ws_url, sam.token) as a:
+            await a.join(room)
+            before = await a.post(room, "before the outage", "o-1")
+            server.stop(kill=True)
+            await a.send({"type": "post", "room": room, "text": "during the outage", "client_id": "o-2"})
+            error = await a.expect("error", code="unavailable", timeout=10)
+            assert error["ref"] == "o-2" and "try again" in error["detail"]
+            server.start()
+            # The client retries with the same client_id once Redis is back: one copy, in order.
+
+            async def retried() -> bool:
+                await a.send({"type": "post", "room": room, "text": "during the outage", "client_id": "o-2"})
+                try:
+                    await a.expect("ack", client_id="o-2", timeout=1)
+                except TimeoutError:
+                    return False
+                return True
+
+            await eventually(retried, timeout=15, interval=0.2)
+            await a.expect("message", text="during the outage", timeout=5)
+        entries = [entry_id for entry_id, _ in await inst.deps.history.latest(room, 10)]
+        assert entries[0] == before["id"] and len(entries) == 2
