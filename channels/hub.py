@@ -51,7 +51,6 @@ class Hub:
         self._users: dict[str, set[Subscriber]] = {}
         self._broker: Broker | None = None
         self.resync_source: ResyncSource | None = None
-        self.dispatched = 0
 
     def bind(self, broker: Broker) -> None:
         """Attach the broker (built after the hub because it calls ``dispatch``)."""
@@ -108,9 +107,6 @@ class Hub:
             if not subs:
                 del self._users[user]
 
-    def local_user_count(self, user: str) -> int:
-        """How many sockets of ``user`` are on this instance."""
-        return len(self._users.get(user, ()))
 
     def topics(self) -> list[str]:
         """Topics with local subscribers."""
@@ -141,7 +137,6 @@ class Hub:
         ident = data[1:newline].decode()
         # The WebSocket frame is built here, once, and the same bytes go to every socket.
         frame = text_frame(data[newline + 1 :])
-        self.dispatched += 1
         if lane == Lane.USER.value:
             for sub in list(self._users.get(ident, ())):
                 sub.deliver(None, frame, True)

@@ -11,7 +11,7 @@ from channels.envelope import Seq
 from channels.outbox import Outbox
 from channels.wsframe import payload_of, text_frame
 from service.errors import Disconnect
-from service.models import Role, Room, User
+from service.models import Room, User
 from service.protocol import Member, ServerFrame, encode
 from service.wsproto import RawSocket
 
@@ -121,11 +121,6 @@ class Connection:
         if self._activity is None:
             self._activity = PostActivity()
         return self._activity
-
-    @property
-    def role(self) -> Role:
-        """The user's role."""
-        return self.user.role
 
     def member(self) -> Member:
         """How others see this person in presence lists."""

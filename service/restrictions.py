@@ -21,12 +21,6 @@ async def set_mute(deps: Deps, user: str, minutes: int) -> int:
     return until
 
 
-async def clear_mute(deps: Deps, user: str) -> None:
-    """Lift a mute."""
-    await deps.redis.delete(deps.keys.mute(user))
-    await deps.feed.refresh(user, "mute")
-
-
 async def suspend(deps: Deps, user: str, scope: str, minutes: int | None) -> int:
     """Suspend from ``room:<id>`` or ``program:<id>`` (``None`` minutes: until lifted); sockets leave at once."""
     until = now_ms() + minutes * 60_000 if minutes else 0
@@ -37,11 +31,6 @@ async def suspend(deps: Deps, user: str, scope: str, minutes: int | None) -> int
         await deps.redis.set(key, 0)
     await deps.feed.refresh(user, "suspend")
     return until
-
-
-async def lift_suspension(deps: Deps, user: str, scope: str) -> None:
-    """End a suspension."""
-    await deps.redis.delete(deps.keys.suspension(user, scope))
 
 
 async def suspended_from(deps: Deps, user: str, room: Room) -> bool:

@@ -221,6 +221,15 @@ async def resolve(deps: Deps, user: User, case: Case, note: str) -> Case:
     return updated
 
 
+async def acknowledge(deps: Deps, user: User, case: Case) -> Case:
+    """Someone has the urgent alert in hand: on-call re-alerts stop."""
+    await deps.oncall.acknowledge(case.id, user.id)
+    fresh = await deps.cases.get(case.id) or case
+    await _audit(deps, user, fresh, "case.acknowledged")
+    await deps.casework.announce(fresh, "acknowledged")
+    return fresh
+
+
 def _author_of(case: Case) -> str:
     if case.post is None:
         raise Reject(ErrorCode.CONFLICT, "this case is not about a member's post", status=409)

@@ -191,17 +191,8 @@ async def _dispatch(name: str, deps: Deps, user: User, case: Case, request: Requ
             return await review.resolve(deps, user, case, (await body_of(request, ResolveBody)).note)
         case "acknowledge":
             await body_of(request, Empty)
-            return await _acknowledge(deps, user, case)
+            return await review.acknowledge(deps, user, case)
     raise Reject(ErrorCode.NOT_FOUND, "no such action", status=404)
-
-
-async def _acknowledge(deps: Deps, user: User, case: Case) -> Case:
-    await deps.oncall.acknowledge(case.id, user.id)
-    fresh = await deps.cases.get(case.id)
-    assert fresh is not None
-    await review._audit(deps, user, fresh, "case.acknowledged")
-    await deps.casework.announce(fresh, "acknowledged")
-    return fresh
 
 
 async def complete_followup(request: Request) -> Response:

@@ -14,4 +14,3 @@ class Stats:
     abuse_disconnects: int = 0
     posts_published: int = 0
     posts_withheld: int = 0
-    cases_opened: int = 0
