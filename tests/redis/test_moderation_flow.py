@@ -5,29 +5,19 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from service.models import Role, RoomKind
 from tests.helpers import Instance, World, ws_client
+from tests.redis.review_helpers import CRISIS, program_world
 
 pytestmark = pytest.mark.redis
 
-CRISIS = "I can't do this anymore, I want to kill myself tonight"
 
-
-async def _setup(inst: Instance) -> World:
-    world = World(inst.deps)
-    await world.make_program()
-    await world.make_room("cohort")
-    await world.make_person("sam")
-    await world.make_person("alex")
-    await world.make_person("lee", Role.COUNSELOR)
-    return world
 
 
 async def test_crisis_post_is_held_poster_supported_and_counselor_on_other_instance_alerted(
     pair: tuple[Instance, Instance],
 ) -> None:
     a_inst, b_inst = pair
-    world = await _setup(a_inst)
+    world = await program_world(a_inst)
     room = world.rooms["cohort"].id
     p = world.people
     async with (
@@ -58,7 +48,7 @@ async def test_crisis_post_is_held_poster_supported_and_counselor_on_other_insta
 
 
 async def test_retried_crisis_post_opens_one_case(instance: Instance) -> None:
-    world = await _setup(instance)
+    world = await program_world(instance)
     room = world.rooms["cohort"].id
     async with ws_client(instance.ws_url, world.people["sam"].token) as sam:
         await sam.join(room)
@@ -71,7 +61,7 @@ async def test_retried_crisis_post_opens_one_case(instance: Instance) -> None:
 
 
 async def test_relapse_is_published_and_flagged(instance: Instance) -> None:
-    world = await _setup(instance)
+    world = await program_world(instance)
     room = world.rooms["cohort"].id
     text = "I relapsed last night and used again after 90 days"
     async with ws_client(instance.ws_url, world.people["sam"].token) as sam, \
@@ -87,7 +77,7 @@ async def test_relapse_is_published_and_flagged(instance: Instance) -> None:
 
 
 async def test_contact_details_are_masked_then_published_and_flagged(instance: Instance) -> None:
-    world = await _setup(instance)
+    world = await program_world(instance)
     room = world.rooms["cohort"].id
     async with ws_client(instance.ws_url, world.people["sam"].token) as sam, \
             ws_client(instance.ws_url, world.people["alex"].token) as alex:
@@ -103,9 +93,8 @@ async def test_contact_details_are_masked_then_published_and_flagged(instance: I
 
 
 async def test_report_and_host_hide_create_cases_and_hide_removes_live(instance: Instance) -> None:
-    world = await _setup(instance)
-    mentor = await world.make_person("jordan", Role.MENTOR)
-    evening = await world.make_room("evening", RoomKind.EVENING, hosts=[mentor.user.id])
+    world = await program_world(instance)
+    mentor, evening = world.people["jordan"], world.rooms["evening"]
     p = world.people
     async with (
         ws_client(instance.ws_url, p["sam"].token) as sam,
@@ -129,7 +118,7 @@ async def test_report_and_host_hide_create_cases_and_hide_removes_live(instance:
 
 
 async def test_blocked_harassment_never_reaches_the_room(instance: Instance) -> None:
-    world = await _setup(instance)
+    world = await program_world(instance)
     room = world.rooms["cohort"].id
     async with ws_client(instance.ws_url, world.people["sam"].token) as sam, \
             ws_client(instance.ws_url, world.people["alex"].token) as alex:
@@ -144,9 +133,8 @@ async def test_blocked_harassment_never_reaches_the_room(instance: Instance) -> 
 
 
 async def test_report_and_hide_over_http(instance: Instance) -> None:
-    world = await _setup(instance)
-    mentor = await world.make_person("jordan", Role.MENTOR)
-    evening = await world.make_room("evening", RoomKind.EVENING, hosts=[mentor.user.id])
+    world = await program_world(instance)
+    mentor, evening = world.people["jordan"], world.rooms["evening"]
     other = World(instance.deps)
     await other.make_program("Elsewhere")
     outsider = await other.make_person("outsider")
