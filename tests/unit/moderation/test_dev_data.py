@@ -20,9 +20,9 @@ def test_harassment_f1(moderator: Moderator, shared_data: Path) -> None:
 
 def test_crisis_regression_floor(moderator: Moderator, shared_data: Path) -> None:
     # The target is recall >= 0.95 at precision >= 0.70; the rule stage reaches 0.853 /
-    # 0.719 today (most misses carry no crisis wording in their first 600 characters), so this
-    # guards what is reached rather than pretending. "none" rows are r/depression posts, many of
-    # them crisis by our definition, so precision here is a lower bound.
+    # 0.719, and bench/crisis_ceiling.py shows even models trained on this file reach at most
+    # ~0.92 at 0.70, so this guards what is reached rather than pretending. "none" rows are
+    # r/depression posts, many of them crisis by our definition, so precision is a lower bound.
     s = _scores(moderator, shared_data / "dev_crisis.jsonl")["crisis"]
     assert s.recall >= 0.85, s
     assert s.precision >= 0.70, s
