@@ -81,6 +81,7 @@ def scan(norm: NormalizedText, cues: ContextCues, categories: tuple[CategoryRule
     findings: list[Finding] = []
     raw = _RawText(norm.original)
     starts = word_starts(norm.text)
+    raw.share_words(norm.text, starts)
     for cat in categories:
         if norm.collapsed and cat.loose is not None:
             # Spaced-out letters were collapsed into one word: use the variant whose spaces may be absent.
@@ -141,6 +142,11 @@ class _RawText:
         self.lowered: str | None = lowered if len(lowered) == len(folded) else None
         self.lowered_or_folded = lowered
         self._words: WordKeys | None = None
+
+    def share_words(self, text: str, words: WordKeys) -> None:
+        """Reuse the normalised text's word starts when normalising changed nothing (the usual case)."""
+        if text == self.lowered:
+            self._words = words
 
     def words(self, lowered: str) -> WordKeys:
         """Word-start keys of the lowercased text (built on first use, shared by raw rules)."""
