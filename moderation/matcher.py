@@ -21,11 +21,12 @@ _QUOTE = re.compile(r"\"[^\"\n]{1,300}\"|(?<!\w)'[^\n]{1,300}?'(?!\w)")
 class _Scan:
     """Per-post lazily computed context shared by every category."""
 
-    __slots__ = ("_clauses", "_exceptions", "_quotes", "cues", "norm")
+    __slots__ = ("_clauses", "_exceptions", "_quotes", "cues", "norm", "words")
 
-    def __init__(self, norm: NormalizedText, cues: ContextCues) -> None:
+    def __init__(self, norm: NormalizedText, cues: ContextCues, words: WordKeys) -> None:
         self.norm = norm
         self.cues = cues
+        self.words = words
         self._clauses: list[int] | None = None
         self._quotes: list[tuple[int, int]] | None = None
         self._exceptions: dict[str, list[tuple[int, int]]] = {}
@@ -47,7 +48,9 @@ class _Scan:
             return False
         spans = self._exceptions.get(cat.category)
         if spans is None:
-            spans = self._exceptions[cat.category] = [e.span() for e in cat.exceptions.finditer(self.norm.text)]
+            # Every exception match at a word start, overlapping ones included: a hit touching any is cancelled.
+            found = cat.exceptions.candidates(self.norm.text, self.words)
+            spans = self._exceptions[cat.category] = [e.span() for e in found]
         return any(x < b and a < y for x, y in spans)
 
     def quoted(self, start: int, end: int) -> bool:
@@ -77,10 +80,10 @@ class _Scan:
 
 def scan(norm: NormalizedText, cues: ContextCues, categories: tuple[CategoryRules, ...]) -> list[Finding]:
     """All findings for one normalised post."""
-    ctx = _Scan(norm, cues)
+    starts = word_starts(norm.text)
+    ctx = _Scan(norm, cues, starts)
     findings: list[Finding] = []
     raw = _RawText(norm.original)
-    starts = word_starts(norm.text)
     raw.share_words(norm.text, starts)
     for cat in categories:
         if norm.collapsed and cat.loose is not None:

@@ -92,7 +92,8 @@ class CategoryRules:
     normalized_rules: tuple[Rule, ...]
     raw: RawPatterns | None
     raw_rules: tuple[Rule, ...]
-    exceptions: re.Pattern[str] | None
+    # Idioms and look-alikes that cancel a hit they overlap; indexed by start keys like the rules.
+    exceptions: Dispatch | None
     loose: Dispatch | None = None
     # Original-text rules with a `gate` run on their own, only when a gate string is in the post.
     gated: tuple[GatedRule, ...] = ()
@@ -315,12 +316,13 @@ def _compile_category(
         (rp for rp in raw_rules if not rp[0].gate and rp[0].id not in gate_regexes), key=lambda rp: -rp[0].severity
     )
     exc_list = [_expand(p, macros, f"{name}:exceptions", r"\s*") for p in doc.get("exceptions", [])]
-    try:
-        exceptions = re.compile("|".join(f"(?:{p})" for p in exc_list)) if exc_list else None
-    except re.error as exc:
-        raise RuleError(f"{name}: bad exception regex ({exc})") from None
     for p in exc_list:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise RuleError(f"{name}: bad exception regex ({exc})") from None
         _check_linear(f"{name}:exceptions", p)
+    exceptions = dispatch.build([(0, p) for p in exc_list]) if exc_list else None
     return CategoryRules(
         category=category,
         normalized=dispatch.build([(i, p) for i, (_, ps) in enumerate(norm_rules) for p in ps]) if norm_rules else None,
