@@ -1,4 +1,4 @@
-"""Evaluate the rule stage on a labelled JSONL file: python -m moderation.evaluate FILE [--json]."""
+"""Evaluate moderation on a labelled JSONL file: python -m moderation.evaluate FILE [--json] [--rules-only]."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 
+from .linear import shipped_classifier
 from .pipeline import Moderator
 from .types import CATEGORY_PRIORITY, Category
 
@@ -45,8 +46,8 @@ def read_cases(path: Path) -> list[Case]:
 
 
 def predict(mod: Moderator, cases: Iterable[Case], program: str = "default") -> list[frozenset[Category]]:
-    """Categories the pipeline finds for each case."""
-    return [frozenset(mod.moderate(c.text, program).categories) for c in cases]
+    """Categories the pipeline finds for each case (rules, plus the model stage if mod has one)."""
+    return [frozenset(mod.moderate_with_model(c.text, program).categories) for c in cases]
 
 
 def score(gold: Sequence[frozenset[Category]], pred: Sequence[frozenset[Category]]) -> dict[str, Score]:
@@ -80,9 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("file", type=Path)
     ap.add_argument("--json", action="store_true", help="print one JSON object of per-category scores")
     ap.add_argument("--program", default="default")
+    ap.add_argument("--rules-only", action="store_true", help="leave out the shipped model stage")
     args = ap.parse_args(argv)
     cases = read_cases(args.file)
-    mod = Moderator.load()
+    mod = Moderator.load(classifier=None if args.rules_only else shipped_classifier())
     gold = [c.gold() for c in cases]
     pred = predict(mod, cases, args.program)
     scores = score(gold, pred)

@@ -29,6 +29,7 @@ from channels.presence import PresenceStore
 from channels.wsframe import text_frame
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
+from moderation.linear import shipped_classifier
 from moderation.pipeline import Moderator
 from service import api, logs, maintenance, openapi, review_api
 from service.accounts import Accounts
@@ -119,6 +120,7 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
     moderator = overrides.pop("moderator", None) or Moderator.load(
         Path(settings.rules_dir) if settings.rules_dir else None,
         Path(settings.policy_file) if settings.policy_file else None,
+        classifier=shipped_classifier() if settings.moderation_model else None,
     )
     casework = Casework(cases, audit, feed)
     oncall = OnCall(redis, prefix, cases, casework.announce)

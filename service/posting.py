@@ -43,8 +43,9 @@ async def _moderate(deps: Deps, conn: Connection, program: str, text: str) -> Ve
     digest = deps.moderator.digest(text)
     ctx = _context(conn)
     verdict = deps.moderator.moderate(text, program, ctx)
-    if verdict.action is Action.PUBLISH and getattr(deps.moderator, "has_model", False):
-        # The statistical stage is slower than the rules: keep it off the event loop.
+    if not verdict.urgent and verdict.action is not Action.BLOCK and getattr(deps.moderator, "has_model", False):
+        # The statistical stage is slower than the rules: keep it off the event loop. It runs
+        # unless the rules already made the strongest call (urgent crisis, or a block).
         verdict = await asyncio.to_thread(deps.moderator.moderate_with_model, text, program, ctx)
     activity = conn.activity
     activity.digests.append(digest)

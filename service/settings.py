@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     argon2_memory_kib: int = 65536
     policy_file: str | None = None
     rules_dir: str | None = None
+    # The statistical stage beside the rules (moderation/models); off leaves the rules alone.
+    moderation_model: bool = True
     static_dir: str | None = None
     log_level: str = "INFO"
     instance_name: str = ""

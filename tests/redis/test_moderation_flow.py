@@ -47,6 +47,31 @@ async def test_crisis_post_is_held_poster_supported_and_counselor_on_other_insta
     assert queue[0].post is not None and queue[0].post.text == CRISIS
 
 
+async def test_post_only_the_model_catches_is_held_off_the_loop_and_alerts(instance: Instance) -> None:
+    # No rule matches this; the shipped crisis model (run in a worker thread) does.
+    text = "nobody will have to worry about me much longer, i made sure of it"
+    world = await program_world(instance)
+    room = world.rooms["cohort"].id
+    p = world.people
+    async with (
+        ws_client(instance.ws_url, p["sam"].token) as sam,
+        ws_client(instance.ws_url, p["alex"].token) as alex,
+        ws_client(instance.ws_url, p["lee"].token) as counselor,
+    ):
+        await sam.join(room)
+        await alex.join(room)
+        ack = await sam.post(room, text, "model-1")
+        assert ack["status"] == "held"
+        await sam.expect("notice", kind="crisis")
+        event = await counselor.expect("case", event="new")
+        assert event["case"]["urgent"] is True and event["case"]["categories"] == ["crisis"]
+        await sam.post(room, "see you all thursday", "after-1")
+        await alex.expect("message", text="see you all thursday")
+        assert all(m["text"] != text for m in alex.matching("message"))
+    (case,) = await instance.deps.cases.open_queue(world.program)
+    assert [r.rule for r in case.reasons] == ["model.crisis"]
+
+
 async def test_retried_crisis_post_opens_one_case(instance: Instance) -> None:
     world = await program_world(instance)
     room = world.rooms["cohort"].id
