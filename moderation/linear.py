@@ -97,12 +97,8 @@ class LinearModel:
         self.header = header
         self.weights = weights
 
-    def score(self, text: str) -> float:
-        """Probability-like score in [0, 1] that the post belongs to the category."""
-        return self.score_features(features(text, self.header.bits))
-
     def score_features(self, feats: dict[int, float]) -> float:
-        """Score of features already computed with this model's `bits`."""
+        """Probability-like score in [0, 1] from features computed with this model's `bits`."""
         w = self.weights
         return sigmoid(self.header.bias + sum(w[k] * v for k, v in feats.items()))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .classifier import Classifier
 from .matcher import scan
-from .normalize import NormalizedText, Normalizer
+from .normalize import Normalizer
 from .policy import PolicyBook, decide, load_policy
 from .rules import POLICY_FILE, RULES_DIR, RuleSet, load_ruleset, rule_files
 from .spam import SpamChecker, digest
@@ -68,20 +68,27 @@ class Moderator:
     def moderate(self, text: str, program: str, ctx: PostContext = _EMPTY_CTX) -> Verdict:
         """Moderate one post with the rule stage."""
         loaded = self._loaded  # one generation for the whole call, even if a reload lands meanwhile
-        found, _ = _rule_findings(loaded, text, ctx)
+        found = _rule_findings(loaded, text, ctx)
         return decide(found, loaded.policy.for_program(program), text)
 
     def moderate_with_model(self, text: str, program: str, ctx: PostContext = _EMPTY_CTX) -> Verdict:
-        """Rules plus the model stage (if any); slower, so the service runs it off the event loop."""
+        """Rules plus the model stage (if any)."""
+        return self.add_model(self.moderate(text, program, ctx), text, program)
+
+    def add_model(self, verdict: Verdict, text: str, program: str) -> Verdict:
+        """The rules' verdict revised by the model stage; slower, so the service runs it off the
+        event loop. The rules are not run again: their findings travel in the verdict."""
+        if self._classifier is None:
+            return verdict
         loaded = self._loaded
-        found, norm = _rule_findings(loaded, text, ctx)
-        if self._classifier is not None:
-            found.extend(self._classifier.classify(norm))
-        return decide(found, loaded.policy.for_program(program), text)
+        extra = self._classifier.classify(loaded.normalizer.normalize(text))
+        if not extra:
+            return verdict
+        return decide([*verdict.findings, *extra], loaded.policy.for_program(program), text)
 
     def findings(self, text: str, ctx: PostContext = _EMPTY_CTX) -> list[Finding]:
         """All rule findings for a post, before policy."""
-        return _rule_findings(self._loaded, text, ctx)[0]
+        return _rule_findings(self._loaded, text, ctx)
 
     def policy_for(self, program: str) -> ProgramPolicy:
         """The effective policy for a program (default when not overridden)."""
@@ -113,11 +120,11 @@ class Moderator:
         return digest(text)
 
 
-def _rule_findings(loaded: _Loaded, text: str, ctx: PostContext) -> tuple[list[Finding], NormalizedText]:
+def _rule_findings(loaded: _Loaded, text: str, ctx: PostContext) -> list[Finding]:
     norm = loaded.normalizer.normalize(text)
     found = scan(norm, loaded.rules.context, loaded.rules.categories)
     found.extend(loaded.spam.check(text, ctx))
-    return found, norm
+    return found
 
 
 def _build(rules_dir: Path, policy_path: Path) -> _Loaded:

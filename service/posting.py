@@ -46,7 +46,7 @@ async def _moderate(deps: Deps, conn: Connection, program: str, text: str) -> Ve
     if not verdict.urgent and verdict.action is not Action.BLOCK and getattr(deps.moderator, "has_model", False):
         # The statistical stage is slower than the rules: keep it off the event loop. It runs
         # unless the rules already made the strongest call (urgent crisis, or a block).
-        verdict = await asyncio.to_thread(deps.moderator.moderate_with_model, text, program, ctx)
+        verdict = await asyncio.to_thread(deps.moderator.add_model, verdict, text, program)
     activity = conn.activity
     activity.digests.append(digest)
     activity.posts.append(time.monotonic())

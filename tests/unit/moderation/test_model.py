@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from moderation import Action, Moderator
-from moderation.evaluate import Score, predict, read_cases, score
+from moderation.evaluate import Score, predict, read_cases, score_cases
 from moderation.linear import MODELS_DIR, LinearClassifier, shipped_classifier
 from moderation.normalize import NormalizedText
 from moderation.train import train_all
@@ -28,8 +28,7 @@ def with_model() -> Moderator:
 
 
 def _scores(mod: Moderator, path: Path) -> dict[str, Score]:
-    cases = read_cases(path)
-    return score([c.gold() for c in cases], predict(mod, cases))
+    return score_cases(mod, read_cases(path))
 
 
 def test_shipped_models_load() -> None:
@@ -56,8 +55,11 @@ def test_model_catches_what_rules_miss(moderator: Moderator, with_model: Moderat
     assert verdict.action is Action.HOLD and verdict.urgent and verdict.notice == "crisis"
     (finding,) = [f for f in verdict.findings if f.rule == "model.crisis"]
     assert (finding.start, finding.end) == (0, len(MISSED_BY_RULES))
-    # rules-only moderation (the fast path on the event loop) is unchanged by the model
-    assert with_model.moderate(MISSED_BY_RULES, "default").action is Action.PUBLISH
+    # rules-only moderation (the fast path on the event loop) is unchanged by the model, and the
+    # service's path (rules verdict, then add_model in a thread) reaches the same verdict
+    rules_verdict = with_model.moderate(MISSED_BY_RULES, "default")
+    assert rules_verdict.action is Action.PUBLISH
+    assert with_model.add_model(rules_verdict, MISSED_BY_RULES, "default") == verdict
 
 
 def test_ordinary_posts_stay_published(with_model: Moderator) -> None:
