@@ -64,6 +64,11 @@ def score(gold: Sequence[frozenset[Category]], pred: Sequence[frozenset[Category
     return out
 
 
+def score_cases(mod: Moderator, cases: Sequence[Case], program: str = "default") -> dict[str, Score]:
+    """Per-category scores of the pipeline on labelled cases."""
+    return score([c.gold() for c in cases], predict(mod, cases, program))
+
+
 def confusion(gold: Sequence[frozenset[Category]], pred: Sequence[frozenset[Category]]) -> dict[str, dict[str, int]]:
     """Rows: gold label (or none); columns: predicted categories (or none)."""
     names = [c.value for c in CATEGORY_PRIORITY] + [NONE]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from moderation import Moderator
-from moderation.evaluate import predict, read_cases, score
+from moderation.evaluate import read_cases, score_cases
 
 CASES = Path(__file__).resolve().parents[2] / "data" / "moderation_cases.jsonl"
 
@@ -16,7 +16,7 @@ CASES = Path(__file__).resolve().parents[2] / "data" / "moderation_cases.jsonl"
 def scores(moderator: Moderator) -> dict[str, object]:
     cases = read_cases(CASES)
     assert len(cases) >= 180
-    return dict(score([c.gold() for c in cases], predict(moderator, cases)))
+    return dict(score_cases(moderator, cases))
 
 
 def test_file_covers_every_category_and_none() -> None:

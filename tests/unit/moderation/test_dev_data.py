@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from moderation import Moderator
-from moderation.evaluate import Score, predict, read_cases, score
+from moderation.evaluate import Score, read_cases, score_cases
 
 
 def _scores(moderator: Moderator, path: Path) -> dict[str, Score]:
-    cases = read_cases(path)
-    return score([c.gold() for c in cases], predict(moderator, cases))
+    return score_cases(moderator, read_cases(path))
 
 
 def test_harassment_f1(moderator: Moderator, shared_data: Path) -> None:
