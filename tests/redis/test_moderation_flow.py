@@ -13,8 +13,13 @@ pytestmark = pytest.mark.redis
 
 
 
+# The second post matches no rule; the shipped crisis model, run in a worker thread, catches it.
+MODEL_ONLY = "nobody will have to worry about me much longer, i made sure of it"
+
+
+@pytest.mark.parametrize(("text", "rule_kind"), [(CRISIS, "rules"), (MODEL_ONLY, "model")])
 async def test_crisis_post_is_held_poster_supported_and_counselor_on_other_instance_alerted(
-    pair: tuple[Instance, Instance],
+    pair: tuple[Instance, Instance], text: str, rule_kind: str
 ) -> None:
     a_inst, b_inst = pair
     world = await program_world(a_inst)
@@ -27,7 +32,7 @@ async def test_crisis_post_is_held_poster_supported_and_counselor_on_other_insta
     ):
         await sam.join(room)
         await alex.join(room)
-        ack = await sam.post(room, CRISIS, "crisis-1")
+        ack = await sam.post(room, text, "crisis-1")
         assert ack["status"] == "held" and "id" not in ack
         notice = await sam.expect("notice", kind="crisis")
         assert notice["ref"] == "crisis-1" and "counselor" in notice["text"].lower()
@@ -39,37 +44,17 @@ async def test_crisis_post_is_held_poster_supported_and_counselor_on_other_insta
         # Nobody saw the post: not live, not in history.
         await sam.post(room, "thanks for listening everyone", "after-1")
         await alex.expect("message", text="thanks for listening everyone")
-        assert all(m["text"] != CRISIS for m in alex.matching("message") + sam.matching("message"))
+        assert all(m["text"] != text for m in alex.matching("message") + sam.matching("message"))
         joined = await alex.join(room)
-        assert all(m["text"] != CRISIS for m in joined["history"])
+        assert all(m["text"] != text for m in joined["history"])
     queue = await a_inst.deps.cases.open_queue(world.program)
     assert [c.source.value for c in queue] == ["crisis"]
-    assert queue[0].post is not None and queue[0].post.text == CRISIS
-
-
-async def test_post_only_the_model_catches_is_held_off_the_loop_and_alerts(instance: Instance) -> None:
-    # No rule matches this; the shipped crisis model (run in a worker thread) does.
-    text = "nobody will have to worry about me much longer, i made sure of it"
-    world = await program_world(instance)
-    room = world.rooms["cohort"].id
-    p = world.people
-    async with (
-        ws_client(instance.ws_url, p["sam"].token) as sam,
-        ws_client(instance.ws_url, p["alex"].token) as alex,
-        ws_client(instance.ws_url, p["lee"].token) as counselor,
-    ):
-        await sam.join(room)
-        await alex.join(room)
-        ack = await sam.post(room, text, "model-1")
-        assert ack["status"] == "held"
-        await sam.expect("notice", kind="crisis")
-        event = await counselor.expect("case", event="new")
-        assert event["case"]["urgent"] is True and event["case"]["categories"] == ["crisis"]
-        await sam.post(room, "see you all thursday", "after-1")
-        await alex.expect("message", text="see you all thursday")
-        assert all(m["text"] != text for m in alex.matching("message"))
-    (case,) = await instance.deps.cases.open_queue(world.program)
-    assert [r.rule for r in case.reasons] == ["model.crisis"]
+    assert queue[0].post is not None and queue[0].post.text == text
+    rules = [r.rule for r in queue[0].reasons]
+    if rule_kind == "model":
+        assert rules == ["model.crisis"]
+    else:
+        assert rules and all(r.startswith("crisis.") for r in rules)
 
 
 async def test_retried_crisis_post_opens_one_case(instance: Instance) -> None:
