@@ -260,11 +260,7 @@ async def create_invite(request: Request) -> Response:
 
 async def add_room_member(request: Request) -> Response:
     """Admins and counselors add a person of the program to a restricted room."""
-    deps = deps_of(request)
-    user = await current_user(request)
-    room = await deps.directory.room(request.path_params["room"])
-    if room is None or room.program not in user.programs:
-        raise Reject(ErrorCode.NOT_FOUND, "no such room", status=404)
+    deps, user, room = await room_in_program(request)
     require_role(user, Role.COUNSELOR)
     body = await body_of(request, MemberBody)
     target = await deps.accounts.get(body.user)
@@ -288,6 +284,16 @@ async def revoke_sessions(request: Request) -> Response:
     for program in set(target.programs) & set(user.programs):
         await deps.audit.record(_admin_entry(program, user, "sessions.revoke", f"sessions={count}", subject=target.id))
     return json_response({"ok": True, "sessions": count})
+
+
+async def room_in_program(request: Request) -> tuple[Deps, User, Room]:
+    """The path's room when it belongs to one of the caller's programs, else 404 (no probing)."""
+    deps = deps_of(request)
+    user = await current_user(request)
+    room = await deps.directory.room(request.path_params["room"])
+    if room is None or room.program not in user.programs:
+        raise Reject(ErrorCode.NOT_FOUND, "no such room", status=404)
+    return deps, user, room
 
 
 async def _room_for_member(request: Request) -> tuple[Deps, User, Room]:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from moderation.case_types import Case, CaseStatus, PostState
 from service import review
-from service.api import body_of, json_response
+from service.api import body_of, json_response, room_in_program
 from service.auth import current_user, require_program
 from service.casework import case_summary
 from service.deps import Deps, deps_of
@@ -261,11 +261,7 @@ async def inbox(request: Request) -> Response:
 
 async def held_posts(request: Request) -> Response:
     """Held posts of a room, for its host (mentor) and program staff."""
-    deps = deps_of(request)
-    user = await current_user(request)
-    room = await deps.directory.room(request.path_params["room"])
-    if room is None or room.program not in user.programs:
-        raise Reject(ErrorCode.NOT_FOUND, "no such room", status=404)
+    deps, user, room = await room_in_program(request)
     if not is_host(user, room) or (user.role is Role.MEMBER):
         raise Reject(ErrorCode.FORBIDDEN, "hosts only", status=403)
     cases = [c for c in await deps.cases.open_queue(room.program, limit=500)
