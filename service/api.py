@@ -18,6 +18,7 @@ from service.errors import ErrorCode, Reject
 from service.ids import now_ms
 from service.models import Program, Role, Room, RoomKind, User
 from service.oncall import OnCallConfig, public_config
+from service.posting import crisis_resources
 from service.reports import hide_post, report_post
 
 T = TypeVar("T")
@@ -160,7 +161,11 @@ async def me(request: Request) -> Response:
     deps = deps_of(request)
     user = await current_user(request)
     programs = await deps.directory.programs(user.programs)
-    return json_response({"user": public_user(user), "programs": [{"id": p.id, "name": p.name} for p in programs]})
+    # Crisis lines are sent with the account so "Get help now" works before (and without) any flagged post.
+    policy = deps.moderator.policy_for(programs[0].id if programs else "")
+    support = {"text": policy.crisis_message, "resources": crisis_resources(policy)}
+    return json_response({"user": public_user(user), "programs": [{"id": p.id, "name": p.name} for p in programs],
+                          "support": support})
 
 
 async def redeem_invite(request: Request) -> Response:

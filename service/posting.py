@@ -14,7 +14,7 @@ import time
 
 from channels.history import RateLimit
 from moderation.case_types import Case, CasePost, CaseSource, PostState
-from moderation.types import Action, PostContext, Verdict
+from moderation.types import Action, PostContext, ProgramPolicy, Verdict
 from service.casework import reasons_of, stable_case_id
 from service.connection import Connection, RoomMembership
 from service.deps import Deps
@@ -117,6 +117,12 @@ async def _withhold(
         _notify(deps, conn, membership, frame, verdict.notice)
 
 
+def crisis_resources(policy: ProgramPolicy) -> list[Resource]:
+    """The program's crisis lines as wire resources (the same list a crisis notice carries)."""
+    return [Resource(label=r.label, kind=r.kind, value=r.value, body=r.body, note=r.note)
+            for r in policy.crisis_resources]
+
+
 def _notify(deps: Deps, conn: Connection, membership: RoomMembership, frame: Post, kind: str) -> None:
     policy = deps.moderator.policy_for(membership.room.program)
     texts = {
@@ -125,10 +131,7 @@ def _notify(deps: Deps, conn: Connection, membership: RoomMembership, frame: Pos
         "blocked": policy.blocked_message,
         "masked": policy.masked_message,
     }
-    resources = []
-    if kind == "crisis":
-        resources = [Resource(label=r.label, kind=r.kind, value=r.value, body=r.body, note=r.note)
-                     for r in policy.crisis_resources]
+    resources = crisis_resources(policy) if kind == "crisis" else []
     conn.send(
         Notice(kind=kind, text=texts.get(kind, ""), room=membership.room.id, ref=frame.client_id, resources=resources),
         priority=True,

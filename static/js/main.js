@@ -12,15 +12,17 @@ import { renderDashboard } from "./views/dashboard.js";
 import { renderRoom } from "./views/room.js";
 import { renderRooms } from "./views/rooms.js";
 import { renderInvite, renderSignIn } from "./views/signin.js";
+import { SupportDialog } from "./views/support.js";
 
 const main = document.getElementById("main");
+const support = new SupportDialog();
 let session = null; // {store, chat, user, programs}
 let cleanup = () => {};
 
 const isStaff = (user) => user.role === "counselor" || user.role === "admin";
 
 function ctx() {
-  return { ...session, api, navigate, announce, main, signedIn: startSession, isStaff };
+  return { ...session, api, navigate, announce, main, support, signedIn: startSession, isStaff };
 }
 
 function guard(render, { staff = false, anonymous = false } = {}) {
@@ -64,6 +66,8 @@ function renderNav(path) {
   replace(nav, links);
   replace(
     account,
+    // Crisis lines are one tap away in every view, not only after a flagged post.
+    h("button", { type: "button", className: "btn btn-care btn-small get-help", onclick: () => support.show() }, "Get help now"),
     h("span", { className: "whoami" }, h("span", { className: "visually-hidden" }, "Signed in as "), session.user.handle),
     h("button", { type: "button", className: "btn btn-quiet", onclick: signOut }, "Sign out"),
   );
@@ -81,7 +85,8 @@ function renderConnection(status) {
   el.dataset.status = status;
 }
 
-async function startSession(user, programs) {
+async function startSession(user, programs, help) {
+  support.setFallback(help);
   const store = new Store();
   store.setSession(user, programs || []);
   const chat = new Chat(store, { announce, signedOut: () => endSession("Your session ended. Please sign in again.") });
@@ -104,6 +109,7 @@ async function startSession(user, programs) {
 
 function endSession(message) {
   if (session) session.chat.stop();
+  support.reset();
   session = null;
   renderConnection("stopped");
   if (message) sessionStorage.setItem("between:flash", message);
@@ -125,8 +131,8 @@ window.addEventListener("hashchange", show);
 
 async function boot() {
   try {
-    const { user, programs } = await api.me();
-    await startSession(user, programs);
+    const { user, programs, support: help } = await api.me();
+    await startSession(user, programs, help);
   } catch {
     if (!location.hash.startsWith("#/invite")) navigate("/signin");
     else show();

@@ -46,6 +46,7 @@ async def test_crisis_post_reaches_the_counselor_live_and_the_decision_reaches_t
     await say(sam_page, CRISIS)
     await expect(sam_page.locator("section.crisis a[href='tel:988']")).to_be_visible()
     await expect(sam_page.locator(".msg-held")).to_contain_text(CRISIS)
+    await sam_page.get_by_role("button", name="Close this panel").click()
 
     # The case arrives live: no reload on the counselor's side.
     row = lee_page.locator(".case-row").filter(has_text="sam")

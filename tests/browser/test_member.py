@@ -137,6 +137,9 @@ async def test_crisis_post_shows_support_to_its_author_only(instance: Instance, 
     await expect(held).to_contain_text("I want to kill myself tonight")
     await expect(held).to_contain_text("Waiting for review")
 
+    # The panel is modal: it stays until sam closes it, then the room is sam's again.
+    await panel.get_by_role("button", name="Close this panel").click()
+    await expect(panel).to_be_hidden()
     await say(sam_page, "thanks for listening")
     await expect(messages(alex_page).filter(has_text="thanks for listening")).to_have_count(1)
     await expect(alex_page.get_by_text("kill myself")).to_have_count(0)

@@ -3,7 +3,7 @@
 // never steal focus or duplicate anything.
 
 import { h, replace, timeEl } from "../dom.js";
-import { crisisPanel, noticeBanner } from "./support.js";
+import { noticeBanner } from "./support.js";
 
 const ROLE_LABEL = { mentor: "mentor", counselor: "counselor", admin: "staff" };
 
@@ -235,18 +235,13 @@ export function renderRoom(ctx, params) {
   }
 
   function drawNotices() {
-    let focusCrisis = null;
-    const items = room.notices.map((n) => {
+    const banners = [];
+    for (const n of room.notices) {
       const close = () => store.dismissNotice(roomId, n.key);
-      if (n.kind !== "crisis") return noticeBanner(n, close);
-      const existing = notices.querySelector(`[data-notice="${CSS.escape(n.key)}"]`);
-      if (existing) return existing;
-      const panel = crisisPanel(n, close);
-      focusCrisis = panel.querySelector("h2");
-      return panel;
-    });
-    replace(notices, items);
-    focusCrisis?.focus();
+      if (n.kind !== "crisis") banners.push(noticeBanner(n, close));
+      else if (!ctx.support.showing(n.key)) ctx.support.show(n, close);
+    }
+    replace(notices, banners);
   }
 
   function drawTyping() {

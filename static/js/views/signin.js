@@ -51,8 +51,8 @@ export function renderSignIn(ctx) {
         submitting(form, async () => {
           try {
             const { user } = await ctx.api.login(handle.value.trim(), password.value);
-            const { programs } = await ctx.api.me();
-            await ctx.signedIn(user, programs);
+            const { programs, support } = await ctx.api.me();
+            await ctx.signedIn(user, programs, support);
           } catch (err) {
             showError(error, messageFor(err, "Couldn't sign in."));
             password.select();
@@ -90,8 +90,8 @@ export function renderInvite(ctx) {
         submitting(form, async () => {
           try {
             const { user } = await ctx.api.redeem(code.value.trim(), handle.value.trim(), password.value);
-            const { programs } = await ctx.api.me();
-            await ctx.signedIn(user, programs);
+            const { programs, support } = await ctx.api.me();
+            await ctx.signedIn(user, programs, support);
           } catch (err) {
             showError(error, err.status === 429 ? messageFor(err) : err.message || "Couldn't use that invite.");
           }

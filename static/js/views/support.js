@@ -1,7 +1,7 @@
-// Private notices in a room. A crisis notice is a calm panel of tappable crisis lines;
-// the others are short banners. Only the member they are about ever sees them.
+// Private notices in a room. A crisis notice opens a calm panel of tappable crisis lines over the
+// whole page; the others are short banners. Only the member they are about ever sees them.
 
-import { h, when } from "../dom.js";
+import { h, replace, when } from "../dom.js";
 
 /** A safe href for a support resource, or null (unknown kinds and odd values are not links). */
 export function resourceHref(resource) {
@@ -34,18 +34,70 @@ function resourceItem(resource) {
   return h("li", {}, href ? h("a", { className: "resource", href, ...external }, body) : h("div", { className: "resource" }, body));
 }
 
-/** The crisis support panel. */
-export function crisisPanel(notice, onClose) {
-  const id = `crisis-${notice.key}`;
+function panelContent(id, text, resources, onClose) {
   return h(
     "section",
-    { className: "crisis", "aria-labelledby": id, "data-notice": notice.key },
+    { className: "crisis", "aria-labelledby": id },
     h("h2", { id, tabIndex: -1 }, "You're not alone"),
-    h("p", {}, notice.text),
-    notice.resources?.length ? h("ul", { className: "resources" }, notice.resources.map(resourceItem)) : null,
+    text ? h("p", { className: "crisis-text" }, text) : null,
+    resources?.length ? h("ul", { className: "resources" }, resources.map(resourceItem)) : null,
     h("p", { className: "crisis-footer" }, "If you are in immediate danger, call 911."),
-    h("button", { type: "button", className: "btn btn-quiet", onclick: onClose }, "Close this panel"),
+    h("button", { type: "button", className: "btn btn-quiet crisis-close", onclick: onClose }, "Close this panel"),
   );
+}
+
+/**
+ * The crisis support panel: a modal dialog over everything else, so no room, list or notice can
+ * squeeze it. It takes focus, stays until the person closes it, and "Get help now" brings it back.
+ */
+export class SupportDialog {
+  constructor() {
+    this.dialog = h("dialog", { className: "crisis-dialog", "aria-labelledby": "crisis-title" });
+    this.dialog.addEventListener("close", () => this.closed());
+    document.body.appendChild(this.dialog);
+    this.onClose = null;
+    this.key = null;
+    this.fallback = { text: "", resources: [] };
+  }
+
+  /** The program's crisis lines from /api/me, shown by "Get help now" when no notice is open. */
+  setFallback(support) {
+    if (support) this.fallback = support;
+  }
+
+  /** Show a crisis notice (or the fallback lines); `onClose` runs once when it is closed. */
+  show(notice = null, onClose = null) {
+    const source = notice || this.fallback;
+    const key = notice?.key || "help";
+    if (this.dialog.open && this.key === key) return;
+    // A newer crisis notice takes the open panel's place: the older one counts as seen.
+    const previous = this.onClose;
+    this.key = key;
+    this.onClose = onClose;
+    replace(this.dialog, panelContent("crisis-title", source.text, source.resources, () => this.dialog.close()));
+    this.dialog.dataset.notice = key;
+    if (!this.dialog.open) this.dialog.showModal();
+    this.dialog.querySelector("h2").focus();
+    previous?.();
+  }
+
+  /** Close without running the notice's callback (the session ended). */
+  reset() {
+    this.onClose = null;
+    if (this.dialog.open) this.dialog.close();
+  }
+
+  /** Whether the panel is showing the notice with this key. */
+  showing(key) {
+    return this.dialog.open && this.key === key;
+  }
+
+  closed() {
+    const done = this.onClose;
+    this.onClose = null;
+    this.key = null;
+    done?.();
+  }
 }
 
 const TITLES = {
