@@ -1,19 +1,29 @@
 """The Broker: how frames travel between instances.
 
-Guarantees (both implementations): at-most-once delivery of each publication to each
-subscribed instance, in publish order per topic; ``subscribe`` returns only once the
-subscription is live, so anything published afterwards is delivered. Losses (e.g. a
-Redis reconnect) are reported through ``on_resubscribed`` so the hub can re-read the
-durable history; pub/sub itself is never the record.
+Guarantees (both implementations):
+
+- At-most-once delivery of each publication to each subscribed instance, in publish order
+  per topic. Pub/sub is never the record: durable data is re-read from history.
+- ``async with broker.subscribe(topic)`` enters only once the subscription is live, so
+  anything published after entry is delivered (barring a loss, below).
+- After the block exits nothing more of that topic is delivered, even if the backend has
+  not yet confirmed the unsubscribe; re-subscribing later works like a first subscribe.
+- One subscription per topic per broker: entering a second one for a topic that is still
+  subscribed raises ``RuntimeError``. The Hub counts local subscribers and subscribes once.
+- Losses (e.g. a Redis reconnect) are reported: ``on_lost`` when the connection drops,
+  then ``on_resubscribed(topics)`` once every subscription is live again, so the hub can
+  fill the gap from history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 OnMessage = Callable[[str, bytes], None]
 OnResubscribed = Callable[[list[str]], Awaitable[None]]
+OnLost = Callable[[], None]
 
 
 class BackendUnavailable(Exception):
@@ -27,14 +37,11 @@ class Broker(Protocol):
         """Send ``data`` to every instance subscribed to ``topic``."""
         ...
 
-    async def subscribe(self, topic: str) -> None:
-        """Start receiving ``topic``; returns once the subscription is live."""
-        ...
-
-    async def unsubscribe(self, topic: str) -> None:
-        """Stop receiving ``topic``."""
+    def subscribe(self, topic: str) -> AbstractAsyncContextManager[None]:
+        """Receive ``topic`` inside the ``async with`` block: live on entry, unsubscribed on exit."""
         ...
 
     async def aclose(self) -> None:
         """Drop all subscriptions and connections."""
         ...
+

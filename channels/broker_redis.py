@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
@@ -14,7 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from channels.broker import BackendUnavailable, OnMessage, OnResubscribed
+from channels.broker import BackendUnavailable, OnLost, OnMessage, OnResubscribed
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class RedisBroker:
 
     def __init__(
         self, redis: Redis, on_message: OnMessage, on_resubscribed: OnResubscribed | None = None,
-        name: str = "between-pubsub", on_lost: Callable[[], None] | None = None,
+        name: str = "between-pubsub", on_lost: OnLost | None = None,
     ) -> None:
         self._redis = redis
         self._on_lost = on_lost
@@ -34,9 +34,14 @@ class RedisBroker:
         self._on_message = on_message
         self._on_resubscribed = on_resubscribed
         self._conn: AbstractConnection | None = None
+        # Subscribed topics (live or starting); a reconnect resubscribes exactly these.
         self._topics: set[str] = set()
-        self._pending: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
+        # Of those, the ones Redis has confirmed on the current connection. Only their messages are
+        # delivered: one arriving before its topic's confirmation is left over from an earlier subscription.
+        self._live: set[str] = set()
+        self._pending: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._reader: asyncio.Task[None] | None = None
+        self._resyncs: set[asyncio.Task[None]] = set()
         self._connected = asyncio.Event()
         self._closing = False
 
@@ -53,7 +58,7 @@ class RedisBroker:
         kwargs["socket_timeout"] = None  # a quiet channel is not a dead one (redis-py would default to 5 s)
         kwargs["client_name"] = self.name  # lets operators (and tests) find this connection
         conn = pool.connection_class(**kwargs)
-        await conn.connect()
+        await conn.connect()  # type: ignore[no-untyped-call]  # redis-py leaves AbstractConnection.connect unannotated
         self._conn = conn
         self._connected.set()
 
@@ -64,32 +69,50 @@ class RedisBroker:
         except RedisError as exc:
             raise BackendUnavailable(str(exc)) from exc
 
-    async def subscribe(self, topic: str) -> None:
-        """SUBSCRIBE and wait for Redis to confirm it."""
+    @contextlib.asynccontextmanager
+    async def subscribe(self, topic: str) -> AsyncIterator[None]:
+        """SUBSCRIBE on entry (waiting for Redis to confirm it), UNSUBSCRIBE on exit."""
+        await self._join(topic)
+        try:
+            yield
+        finally:
+            await self._leave(topic)
+
+    async def _join(self, topic: str) -> None:
+        if self._closing:
+            raise RuntimeError("broker is closed")
+        if topic in self._topics:
+            raise RuntimeError(f"already subscribed to {topic!r}")
         waiter = self._expect_confirmation(topic)
+        # Added before sending: a reconnect meanwhile resubscribes it, and its confirmation is ours.
         self._topics.add(topic)
         try:
-            await self._send("SUBSCRIBE", topic)
             async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                await self._connected.wait()
+                assert self._conn is not None
+                await self._conn.send_command("SUBSCRIBE", topic, check_health=False)
                 await waiter
-        except (RedisError, OSError, TimeoutError) as exc:
-            with contextlib.suppress(ValueError):
-                self._pending[topic].remove(waiter)
-            raise BackendUnavailable(f"subscribe failed: {exc}") from exc
+        except BaseException as exc:
+            # Failed or cancelled: forget the topic so nothing of it is delivered. Should Redis
+            # have subscribed anyway, the stray subscription ends with the next exit or reconnect.
+            self._topics.discard(topic)
+            self._live.discard(topic)
+            self._forget(topic, waiter)
+            if isinstance(exc, RedisError | OSError | TimeoutError):
+                raise BackendUnavailable(f"subscribe failed: {exc!r}") from exc
+            raise
 
-    async def unsubscribe(self, topic: str) -> None:
-        """UNSUBSCRIBE; confirmation is not awaited (late messages are simply ignored)."""
+    async def _leave(self, topic: str) -> None:
+        # Discarded before any await: from here on the reader drops this topic's messages, and a
+        # reconnect does not resubscribe it. So UNSUBSCRIBE is best effort and not confirmed.
         self._topics.discard(topic)
-        with contextlib.suppress(RedisError, OSError):
-            await self._send("UNSUBSCRIBE", topic)
-
-    async def _send(self, *args: str) -> None:
-        await self._connected.wait()
-        assert self._conn is not None
-        await self._conn.send_command(*args, check_health=False)
+        self._live.discard(topic)
+        if self._connected.is_set() and self._conn is not None and not self._closing:
+            with contextlib.suppress(RedisError, OSError):
+                await self._conn.send_command("UNSUBSCRIBE", topic, check_health=False)
 
     async def _read_loop(self) -> None:
-        while not self._closing:
+        while True:
             try:
                 assert self._conn is not None
                 reply = await self._conn.read_response(disable_decoding=True)
@@ -101,23 +124,29 @@ class RedisBroker:
                     self._on_lost()
                 await self._reconnect()
                 continue
-            if not isinstance(reply, list) or len(reply) < 3:
-                continue
-            kind = reply[0]
-            if kind == b"message":
-                try:
-                    self._on_message(reply[1].decode(), reply[2])
-                except Exception:  # one bad frame must not stop every room on this instance
-                    logger.exception("dispatch failed", extra={"topic": reply[1].decode()})
-            elif kind == b"subscribe":
-                waiters = self._pending.get(reply[1].decode())
-                if waiters:
-                    waiter = waiters.popleft()
-                    if not waiter.done():
-                        waiter.set_result(None)
+            if isinstance(reply, list) and len(reply) >= 3:
+                self._handle(reply[0], reply[1].decode(), reply[2])
+
+    def _handle(self, kind: bytes, topic: str, payload: bytes) -> None:
+        if kind == b"message":
+            if topic not in self._live:
+                return  # unsubscribed (Redis has not caught up yet) or a leftover of an earlier subscription
+            try:
+                self._on_message(topic, payload)
+            except Exception:  # one bad frame must not stop every room on this instance
+                logger.exception("dispatch failed", extra={"topic": topic})
+        elif kind == b"subscribe":
+            # Whichever SUBSCRIBE this confirms (a join's, or a reconnect's that overtook a join
+            # sent on the dead connection), the topic is live now, so every waiter for it is done.
+            if topic in self._topics:
+                self._live.add(topic)
+            for waiter in self._pending.pop(topic, ()):
+                if not waiter.done():
+                    waiter.set_result(None)
 
     async def _reconnect(self) -> None:
         self._connected.clear()
+        self._live.clear()
         delay = 0.05
         while not self._closing:
             try:
@@ -131,8 +160,9 @@ class RedisBroker:
                     await self._conn.send_command("SUBSCRIBE", *topics, check_health=False)
                 logger.info("pub/sub reconnected", extra={"topics": len(topics)})
                 if topics:
-                    task = asyncio.create_task(self._resync_when_live(topics, waiters))
-                    task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+                    task = asyncio.create_task(self._resync_when_live(topics, waiters), name="broker-resync")
+                    self._resyncs.add(task)
+                    task.add_done_callback(self._resyncs.discard)
                 return
             except (RedisError, OSError):
                 await asyncio.sleep(delay)
@@ -143,6 +173,15 @@ class RedisBroker:
         self._pending[topic].append(waiter)
         return waiter
 
+    def _forget(self, topic: str, waiter: asyncio.Future[None]) -> None:
+        if waiter.done() and not waiter.cancelled():
+            waiter.exception()  # aclose() may have failed it while we waited for a connection: retrieved here
+        waiters = self._pending.get(topic, [])
+        if waiter in waiters:
+            waiters.remove(waiter)
+        if not waiters:
+            self._pending.pop(topic, None)
+
     async def _resync_when_live(self, topics: list[str], waiters: list[asyncio.Future[None]]) -> None:
         # Messages published while we were away are gone from pub/sub; once the new
         # subscriptions are live, the hub re-reads history so no client misses them.
@@ -150,19 +189,26 @@ class RedisBroker:
             async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
                 await asyncio.gather(*waiters)
         if self._on_resubscribed is not None and not self._closing:
-            await self._on_resubscribed(topics)
+            try:
+                await self._on_resubscribed(topics)
+            except Exception:  # the reader must go on; the next reconnect tries again
+                logger.exception("on_resubscribed failed")
 
     async def aclose(self) -> None:
         """Stop the reader and close the connection."""
         self._closing = True
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+        self._topics.clear()
+        self._live.clear()
+        for task in [self._reader, *self._resyncs]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 await self._conn.disconnect()
         for waiters in self._pending.values():
-            for waiter in waiters:
+            for waiter in waiters:  # only joins still wait here; tell them why
                 if not waiter.done():
-                    waiter.cancel()
+                    waiter.set_exception(BackendUnavailable("broker closed"))
+        self._pending.clear()

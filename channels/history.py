@@ -7,7 +7,9 @@ never looks inside it.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -17,7 +19,11 @@ from channels.broker import BackendUnavailable
 from channels.envelope import Lane, pack
 from channels.keys import RoomKeys
 
+if TYPE_CHECKING:
+    from redis.typing import StreamEntry
+
 Entry = tuple[str, bytes]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +117,7 @@ class History:
     async def latest(self, room: str, limit: int) -> list[Entry]:
         """The newest ``limit`` entries, oldest first."""
         rows = await self._call(self._redis.xrevrange(self.keys(room).stream, count=limit))
-        return [_entry(row) for row in reversed(rows)]
+        return [_entry(row) for row in reversed(rows or [])]
 
     async def after(self, room: str, after: str, limit: int) -> tuple[bool, list[Entry]]:
         """Entries newer than ``after``; False when the cursor's entry is gone (trimmed or lost)."""
@@ -127,6 +133,25 @@ class History:
         """One entry's stored data, or None."""
         rows = await self._call(self._redis.xrange(self.keys(room).stream, min=message_id, max=message_id, count=1))
         return _entry(rows[0])[1] if rows else None
+
+    async def around(self, room: str, anchor: str, count: int) -> tuple[list[Entry], list[Entry]]:
+        """Up to ``count`` entries before and after ``anchor`` (a stream id, or a ms time), oldest first;
+        the anchor's own entry is in neither list."""
+        stream = self.keys(room).stream
+        if "-" in anchor:
+            before_max, after_min = f"({anchor}", f"({anchor}"
+        else:
+            before_max, after_min = anchor, str(int(anchor) + 1)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.xrevrange(stream, max=before_max, count=count)
+        pipe.xrange(stream, min=after_min, count=count)
+        before, after = await self._call(pipe.execute())
+        return [_entry(row) for row in reversed(before)], [_entry(row) for row in after]
+
+    async def count_since(self, room: str, since_ms: int, cap: int) -> int:
+        """How many entries arrived at or after ``since_ms`` (counted up to ``cap``)."""
+        rows = await self._call(self._redis.xrange(self.keys(room).stream, min=f"{since_ms}-0", count=cap))
+        return len(rows or [])
 
     async def removed(self, room: str) -> set[str]:
         """Ids hidden or removed from a room."""
@@ -147,7 +172,7 @@ class History:
         await self._call(self._redis.publish(self.keys(room).topic, pack(lane, frame)))
 
     @staticmethod
-    async def _call(awaitable):  # type: ignore[no-untyped-def]
+    async def _call(awaitable: Awaitable[T]) -> T:
         try:
             return await awaitable
         except RedisError as exc:
@@ -158,6 +183,11 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _entry(row: tuple[bytes | str, dict[bytes, bytes]]) -> Entry:
+def _entry(row: StreamEntry) -> Entry:
+    # redis-py's entry type allows a missing id or fields (XREADGROUP on deleted entries); XRANGE
+    # never returns those, so they mean a bug or a foreign writer, not a state to handle.
     entry_id, fields = row
-    return _text(entry_id), fields[b"d"]
+    data = fields.get(b"d") if fields else None
+    if entry_id is None or not isinstance(data, bytes):
+        raise ValueError(f"stream entry {entry_id!r} has no data field")
+    return _text(entry_id), data

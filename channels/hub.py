@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Protocol
 
 from channels.broker import Broker
@@ -30,12 +31,13 @@ class Subscriber(Protocol):
 
 
 class _Topic:
-    __slots__ = ("held", "last_seq", "live", "lock", "resync_from", "subscribers")
+    __slots__ = ("held", "last_seq", "lock", "resync_from", "subscribers", "subscription")
 
     def __init__(self) -> None:
         self.subscribers: set[Subscriber] = set()
-        self.lock = asyncio.Lock()
-        self.live = False
+        self.lock = asyncio.Lock()  # serialises this topic's broker subscribe and unsubscribe
+        # The topic's one broker subscription, held open while it has local subscribers.
+        self.subscription: AsyncExitStack | None = None
         self.last_seq: Seq | None = None
         # While the broker reconnects, live frames wait here until history has filled the gap.
         self.resync_from: Seq | None = None
@@ -50,6 +52,7 @@ class Hub:
         self._topics: dict[str, _Topic] = {}
         self._users: dict[str, set[Subscriber]] = {}
         self._broker: Broker | None = None
+        self._users_subscription = AsyncExitStack()
         self.resync_source: ResyncSource | None = None
 
     def bind(self, broker: Broker) -> None:
@@ -62,24 +65,40 @@ class Hub:
         assert self._broker is not None, "Hub.bind() was not called"
         return self._broker
 
+    async def start(self) -> None:
+        """Subscribe the users topic, for the hub's lifetime (call once the broker has started)."""
+        await self._users_subscription.enter_async_context(self.broker.subscribe(self.users_topic))
+
+    async def aclose(self) -> None:
+        """Drop the users topic and every room subscription (before the broker closes)."""
+        entries = list(self._topics.values())
+        self._topics.clear()
+        for entry in entries:
+            async with entry.lock:
+                if entry.subscription is not None:
+                    stack, entry.subscription = entry.subscription, None
+                    await stack.aclose()
+        await self._users_subscription.aclose()
+
     async def attach(self, topic: str, subscriber: Subscriber) -> None:
         """Register a subscriber; the first one on this instance subscribes the broker."""
         entry = self._topics.get(topic)
         if entry is None:
             entry = self._topics[topic] = _Topic()
         entry.subscribers.add(subscriber)
-        if entry.live:
+        if entry.subscription is not None:
             return
         async with entry.lock:
-            if not entry.live:
+            if entry.subscription is None:
+                stack = AsyncExitStack()
                 try:
-                    await self.broker.subscribe(topic)
+                    await stack.enter_async_context(self.broker.subscribe(topic))
                 except BaseException:
                     entry.subscribers.discard(subscriber)
                     if not entry.subscribers and self._topics.get(topic) is entry:
                         del self._topics[topic]
                     raise
-                entry.live = True
+                entry.subscription = stack
 
     async def detach(self, topic: str, subscriber: Subscriber) -> None:
         """Unregister; the last one out unsubscribes the broker."""
@@ -92,8 +111,9 @@ class Hub:
         async with entry.lock:
             if not entry.subscribers and self._topics.get(topic) is entry:
                 del self._topics[topic]
-                if entry.live:
-                    await self.broker.unsubscribe(topic)
+                if entry.subscription is not None:
+                    stack, entry.subscription = entry.subscription, None
+                    await stack.aclose()
 
     def attach_user(self, user: str, subscriber: Subscriber) -> None:
         """Receive frames addressed to ``user`` (the users topic is always subscribed)."""

@@ -50,3 +50,23 @@ def topic_room(prefix: str, topic: str) -> str:
     """Recover the room id from a topic name."""
     start = len(prefix) + 4  # len(":{r:")
     return topic[start : topic.index("}", start)]
+
+
+class LeaseKeys:
+    """Key names of leases (``channels.lease``) under a deployment-wide prefix.
+
+    A lease's keys share the hash tag ``{lease:<name>}`` so its script runs on one shard.
+    """
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def lease(self, name: str) -> str:
+        """``<token>:<holder>`` while the lease is held; expires with it."""
+        return f"{self.prefix}:{{lease:{name}}}"
+
+    def fence(self, name: str) -> str:
+        """Counter of fencing tokens; never expires, so tokens never repeat."""
+        return f"{self.prefix}:{{lease:{name}}}:fence"

@@ -42,6 +42,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _text(member: object) -> str:
+    # Sorted-set members as read without scores; redis-py's range type also covers scored pairs.
+    if isinstance(member, bytes):
+        return member.decode()
+    if isinstance(member, str):
+        return member
+    raise TypeError(f"expected a sorted-set member, got {type(member).__name__}")
+
+
 class PresenceStore:
     """Presence sorted sets with heartbeat expiry."""
 
@@ -79,7 +88,7 @@ class PresenceStore:
         raw = await self._redis.zrangebyscore(RoomKeys(self.prefix, room).presence, _now_ms(), "+inf")
         seen: dict[str, PresentMember] = {}
         for item in raw:
-            member = parse_member(item.decode() if isinstance(item, bytes) else item)
+            member = parse_member(_text(item))
             seen.setdefault(member.user, member)
         return list(seen.values())
 
@@ -97,4 +106,4 @@ class PresenceStore:
     async def sweep(self, room: str) -> list[PresentMember]:
         """Drop expired connections; returns users who have now left (each reported once)."""
         left = await self._sweep(keys=[RoomKeys(self.prefix, room).presence], args=[_now_ms()])
-        return [parse_member(m.decode() if isinstance(m, bytes) else m) for m in left]
+        return [parse_member(_text(m)) for m in left]
