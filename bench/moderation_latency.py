@@ -43,7 +43,7 @@ def load_texts() -> dict[str, list[str]]:
     """Post texts per source file (dev files only if present)."""
     dec = msgspec.json.Decoder(Row)
     out: dict[str, list[str]] = {}
-    for path in [CASES, SHARED / "dev_crisis.jsonl", SHARED / "dev_harassment.jsonl"]:
+    for path in [CASES, SHARED / "dev_crisis.jsonl", ROOT / "moderation" / "data" / "dev_harassment.jsonl"]:
         if path.exists():
             out[path.name] = [dec.decode(line).text for line in path.read_bytes().splitlines() if line.strip()]
     return out

@@ -8,9 +8,15 @@ this counselor do") is one range read. Nothing here ever rewrites or deletes an 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import msgspec
 from redis.asyncio import Redis
+
+from moderation.keys import AuditKeys
+
+if TYPE_CHECKING:
+    from redis.typing import StreamEntry
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -37,29 +43,6 @@ _decoder = msgspec.msgpack.Decoder(AuditEntry)
 json_encoder = msgspec.json.Encoder()
 
 
-class AuditKeys:
-    """Key names of the audit streams."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-
-    def program(self, program: str) -> str:
-        """Everything in a program."""
-        return f"{self.prefix}:audit:program:{program}"
-
-    def case(self, case_id: str) -> str:
-        """Entries about one case."""
-        return f"{self.prefix}:audit:case:{case_id}"
-
-    def subject(self, user: str) -> str:
-        """Entries about one member."""
-        return f"{self.prefix}:audit:subject:{user}"
-
-    def actor(self, user: str) -> str:
-        """Entries made by one counselor, admin or system component."""
-        return f"{self.prefix}:audit:actor:{user}"
-
-
 class AuditLog:
     """Append and query audit entries."""
 
@@ -81,7 +64,7 @@ class AuditLog:
 
     async def _read(self, key: str, limit: int, before: str | None = None) -> list[AuditEntry]:
         rows = await self._redis.xrevrange(key, max=f"({before}" if before else "+", count=limit)
-        return [_decode(row) for row in rows]
+        return [_decode(row) for row in rows or ()]
 
     async def for_program(self, program: str, limit: int = 100, before: str | None = None) -> list[AuditEntry]:
         """Newest first."""
@@ -104,18 +87,23 @@ class AuditLog:
         start = "-"
         key = self.keys.program(program)
         while True:
-            rows = await self._redis.xrange(key, min=start, count=batch)
-            for row in rows:
-                yield json_encoder.encode(_decode(row)) + b"\n"
-            if len(rows) < batch:
+            entries = [_decode(row) for row in await self._redis.xrange(key, min=start, count=batch) or ()]
+            for entry in entries:
+                yield json_encoder.encode(entry) + b"\n"
+            if len(entries) < batch:
                 return
-            start = f"({_text(rows[-1][0])}"
+            start = f"({entries[-1].id}"
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _decode(row: tuple[bytes | str, dict[bytes, bytes]]) -> AuditEntry:
-    entry = _decoder.decode(row[1][b"d"])
-    return msgspec.structs.replace(entry, id=_text(row[0]))
+def _decode(row: StreamEntry) -> AuditEntry:
+    # redis-py's entry type allows a missing id or fields (XREADGROUP on deleted entries); XRANGE
+    # never returns those, so they mean a bug or a foreign writer, not a state to handle.
+    entry_id, fields = row
+    data = fields.get(b"d") if fields else None
+    if entry_id is None or not isinstance(data, bytes):
+        raise ValueError(f"audit entry {entry_id!r} has no data field")
+    return msgspec.structs.replace(_decoder.decode(data), id=_text(entry_id))

@@ -1,77 +1,65 @@
 """The counselor queue in Redis: durable cases, a priority index per program, leases.
 
 A case record is one msgpack value; each program has a sorted set of open cases scored by
-priority (crisis, severity, age) and a sorted set of all cases by time. A claim is a
-lease key set with NX and an expiry, so two counselors can never hold the same case and a
-counselor who walks away releases it automatically. With AOF on, all of it survives a
+priority (crisis, severity, age) and a sorted set of all cases by time. A claim is a lease
+(``CaseLeases``; the service injects ``channels.lease.Leases``), so two counselors can never hold
+the same case and a counselor who walks away releases it automatically. With AOF on, all of it survives a
 restart of Redis and of the app.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError as _WatchError
 
 from moderation.case_types import Case, CaseStatus, TimelineEntry, case_decoder, case_encoder, priority_score
+from moderation.keys import CaseKeys
 
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
+if TYPE_CHECKING:
+    from redis.typing import ZSetRangeResponse
 
 
-class CaseKeys:
-    """Key names of the queue."""
 
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
 
-    def case(self, case_id: str) -> str:
-        """A case record."""
-        return f"{self.prefix}:case:{case_id}"
+class HeldLease(Protocol):
+    """Who holds a claim, with which fencing token, for how many more milliseconds."""
 
-    def lease(self, case_id: str) -> str:
-        """Who holds a case, until the key expires."""
-        return f"{self.prefix}:case:{case_id}:lease"
+    @property
+    def holder(self) -> str: ...
+    @property
+    def token(self) -> int: ...
+    @property
+    def ttl_ms(self) -> int: ...
 
-    def lock(self, case_id: str) -> str:
-        """Short write lock serialising updates of one case record."""
-        return f"{self.prefix}:case:{case_id}:lock"
 
-    def open_cases(self, program: str) -> str:
-        """Open cases of a program, by priority."""
-        return f"{self.prefix}:cases:{program}:open"
+class CaseLeases(Protocol):
+    """What claims need from a lease primitive. ``channels.lease.Leases`` is one; the service injects
+    it, since ``moderation/`` never imports ``channels/``."""
 
-    def all_cases(self, program: str) -> str:
-        """Every case of a program, by creation time."""
-        return f"{self.prefix}:cases:{program}:all"
+    async def acquire(self, name: str, holder: str, ttl_ms: int, *, reentrant: bool = False) -> int | None:
+        """Take ``name`` (or renew it, for the same holder); its fencing token, or None if held by another."""
+        ...
 
-    def author_cases(self, user: str) -> str:
-        """Cases about one member, by creation time."""
-        return f"{self.prefix}:cases:author:{user}"
+    async def release(self, name: str, token: int) -> bool:
+        """End the lease held with ``token``."""
+        ...
+
+    async def states(self, names: Sequence[str]) -> Sequence[HeldLease | None]:
+        """Current holders of several leases, in order."""
+        ...
 
 
 class CaseStore:
     """Reads and writes cases; callers publish live events."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, leases: CaseLeases) -> None:
         self._redis = redis
         self.keys = CaseKeys(prefix)
-        self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
+        self._leases = leases
 
     async def open(self, case: Case) -> bool:
         """Store a new case; False (and nothing changes) if that id exists already (a retry)."""
@@ -88,14 +76,8 @@ class CaseStore:
 
     async def get(self, case_id: str) -> Case | None:
         """A case with its live claim state."""
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.get(self.keys.case(case_id))
-        pipe.get(self.keys.lease(case_id))
-        pipe.pttl(self.keys.lease(case_id))
-        raw, holder, ttl = await pipe.execute()
-        if not raw:
-            return None
-        return _with_lease(case_decoder.decode(raw), holder, ttl)
+        found = await self.get_many([case_id])
+        return found[0] if found else None
 
     async def get_many(self, case_ids: list[str]) -> list[Case]:
         """Cases by id, in order, with claim state."""
@@ -104,46 +86,41 @@ class CaseStore:
         pipe = self._redis.pipeline(transaction=False)
         for case_id in case_ids:
             pipe.get(self.keys.case(case_id))
-            pipe.get(self.keys.lease(case_id))
-            pipe.pttl(self.keys.lease(case_id))
-        results = await pipe.execute()
-        cases = []
-        for i in range(0, len(results), 3):
-            raw, holder, ttl = results[i : i + 3]
-            if raw:
-                cases.append(_with_lease(case_decoder.decode(raw), holder, ttl))
-        return cases
+        raws = await pipe.execute()
+        claims = await self._leases.states([_lease_name(case_id) for case_id in case_ids])
+        return [_with_lease(case_decoder.decode(raw), claim) for raw, claim in zip(raws, claims, strict=True) if raw]
 
     async def open_queue(self, program: str, limit: int = 200) -> list[Case]:
         """Open cases of a program, highest priority first."""
         ids = await self._redis.zrange(self.keys.open_cases(program), 0, limit - 1)
-        return await self.get_many([i.decode() for i in ids])
+        return await self.get_many(_members(ids))
 
     async def recent(self, program: str, since_ms: int = 0, limit: int = 200) -> list[Case]:
         """Cases created since a time, newest first."""
         ids = await self._redis.zrevrangebyscore(self.keys.all_cases(program), "+inf", since_ms, start=0, num=limit)
-        return await self.get_many([i.decode() for i in ids])
+        return await self.get_many(_members(ids))
 
     async def by_author(self, user: str, limit: int = 20) -> list[Case]:
         """A member's recent cases, newest first."""
         ids = await self._redis.zrevrange(self.keys.author_cases(user), 0, limit - 1)
-        return await self.get_many([i.decode() for i in ids])
+        return await self.get_many(_members(ids))
 
     async def claim(self, case_id: str, counselor: str, lease_ms: int) -> bool:
-        """Take a case for ``lease_ms``; exactly one of concurrent claimers wins."""
-        if await self._redis.set(self.keys.lease(case_id), counselor, nx=True, px=lease_ms):
-            return True
-        # Claiming again what you already hold renews it.
-        return bool(await self._renew(keys=[self.keys.lease(case_id)], args=[counselor, lease_ms]))
+        """Take a case for ``lease_ms``; exactly one of concurrent claimers wins. Claiming again what
+        you already hold renews it."""
+        return await self._leases.acquire(_lease_name(case_id), counselor, lease_ms, reentrant=True) is not None
 
     async def release(self, case_id: str, counselor: str) -> bool:
-        """Give a case back before the lease runs out."""
-        return bool(await self._release(keys=[self.keys.lease(case_id)], args=[counselor]))
+        """Give a case back before the lease runs out (only its holder can)."""
+        (claim,) = await self._leases.states([_lease_name(case_id)])
+        if claim is None or claim.holder != counselor:
+            return False
+        return await self._leases.release(_lease_name(case_id), claim.token)
 
     async def holder(self, case_id: str) -> str | None:
         """Who holds the case now."""
-        raw = await self._redis.get(self.keys.lease(case_id))
-        return raw.decode() if raw else None
+        (claim,) = await self._leases.states([_lease_name(case_id)])
+        return claim.holder if claim else None
 
     async def update(self, case_id: str, change: Callable[[Case], Awaitable[Any] | Any]) -> Case | None:
         """Read-modify-write one case under optimistic locking (WATCH), retrying on conflict."""
@@ -155,11 +132,11 @@ class CaseStore:
                     raw = await pipe.get(key)
                     if not raw:
                         return None
-                    case = case_decoder.decode(raw)
+                    case = case_decoder.decode(_bytes(raw))
                     result = change(case)
                     if isinstance(result, Awaitable):
                         await result
-                    pipe.multi()
+                    pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves Pipeline.multi unannotated
                     pipe.set(key, case_encoder.encode(case))
                     if case.status is CaseStatus.RESOLVED:
                         pipe.zrem(self.keys.open_cases(case.program), case.id)
@@ -177,9 +154,34 @@ class CaseStore:
         return await self.update(case_id, lambda case: case.timeline.append(entry))
 
 
-def _with_lease(case: Case, holder: bytes | None, ttl: int) -> Case:
-    if case.status is not CaseStatus.RESOLVED and holder:
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: bytes | str) -> bytes:
+    # Records are msgpack: a client with decode_responses=True cannot read them at all.
+    if isinstance(value, str):
+        raise TypeError("the case store needs a Redis client without decode_responses")
+    return value
+
+
+def _members(ids: ZSetRangeResponse) -> list[str]:
+    # redis-py types every ZRANGE flavour alike; without WITHSCORES each member is a plain string.
+    out = []
+    for member in ids:
+        if not isinstance(member, (bytes, str)):
+            raise TypeError(f"sorted-set member {member!r} is not a string")
+        out.append(_text(member))
+    return out
+
+
+def _lease_name(case_id: str) -> str:
+    return f"case:{case_id}"
+
+
+def _with_lease(case: Case, claim: HeldLease | None) -> Case:
+    if case.status is not CaseStatus.RESOLVED and claim is not None:
         case.status = CaseStatus.CLAIMED
-        case.assignee = holder.decode()
-        case.lease_until = int(time.time() * 1000) + max(ttl, 0)
+        case.assignee = claim.holder
+        case.lease_until = int(time.time() * 1000) + max(claim.ttl_ms, 0)
     return case

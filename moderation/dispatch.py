@@ -2,10 +2,10 @@
 
 Python's `re` tries every alternative of a big alternation at every position, so a category
 with a hundred patterns costs a hundred attempts per character. Instead we work out, from the
-parsed pattern, which three-character prefixes a match can start with, and at each word start
-run only the patterns registered under that prefix. Patterns whose start cannot be enumerated
-(`\\w+`, `.`, very wide classes) or that do not start at a word boundary stay in a fallback
-alternation scanned the ordinary way.
+parsed pattern (regex_syntax.py), which three-character prefixes a match can start with, and at
+each word start run only the patterns registered under that prefix. Patterns whose start cannot
+be enumerated (`\\w+`, `.`, very wide classes) or that do not start at a word boundary stay in a
+fallback alternation scanned the ordinary way.
 
 Per post, `WordKeys` collects every word start and its key in one C-level regex pass; a category
 whose key set misses the post's keys entirely costs nothing more, otherwise one filter over the
@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from re import _constants as sre_c  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+
+from . import regex_syntax
+from .regex_syntax import Anchor, Branch, CharClass, Group, Literal, Lookaround, Node, Range, Repeat, Seq
 
 KEY_LEN = 3
 _MAX_KEYS = 4000
@@ -122,7 +122,7 @@ def _combine(patterns: Sequence[tuple[int, str]], idxs: tuple[int, ...]) -> re.P
 def start_keys(pattern: str) -> set[str] | None:
     """Every KEY_LEN-char string a match can start with, or None if unknown or not word-anchored."""
     try:
-        items = list(sre_parse.parse(pattern))
+        items = regex_syntax.parse(pattern)
     except re.error:
         return None
     if not items or not _word_anchored(items):
@@ -136,25 +136,24 @@ def start_keys(pattern: str) -> set[str] | None:
     return done
 
 
-def _word_anchored(items: list[Any]) -> bool:
+def _word_anchored(items: Seq) -> bool:
     """True if the pattern begins with \\b (directly or inside a leading group)."""
-    op, av = items[0]
-    if op is sre_c.AT:
-        return bool(av is sre_c.AT_BOUNDARY)
-    if op is sre_c.SUBPATTERN:
-        inner = list(av[-1])
-        return bool(inner) and _word_anchored(inner)
-    if op is sre_c.BRANCH:
-        return all(alt and _word_anchored(list(alt)) for alt in av[1])
+    node = items[0]
+    if isinstance(node, Anchor):
+        return node.kind == "b"
+    if isinstance(node, Group):
+        return bool(node.body) and _word_anchored(node.body)
+    if isinstance(node, Branch):
+        return all(alt and _word_anchored(alt) for alt in node.alts)
     return False
 
 
-def _seq(items: list[Any], partial: set[str]) -> tuple[set[str], set[str]]:
+def _seq(items: Seq, partial: set[str]) -> tuple[set[str], set[str]]:
     done: set[str] = set()
-    for op, av in items:
+    for node in items:
         if not partial:
             break
-        d, partial = _op(op, av, partial)
+        d, partial = _op(node, partial)
         done |= d
         if len(done) + len(partial) > _MAX_KEYS:
             raise _Unbounded
@@ -171,53 +170,57 @@ def _extend(partial: set[str], chars: set[str]) -> tuple[set[str], set[str]]:
     return done, nxt
 
 
-def _op(op: Any, av: Any, partial: set[str]) -> tuple[set[str], set[str]]:
-    if op is sre_c.LITERAL:
-        return _extend(partial, {chr(av)})
-    if op is sre_c.IN:
-        return _extend(partial, _class_chars(av))
-    if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+def _op(node: Node, partial: set[str]) -> tuple[set[str], set[str]]:
+    """(keys complete after node, shorter prefixes still open) from the open prefixes before it."""
+    if isinstance(node, Literal):
+        return _extend(partial, {node.char})
+    if isinstance(node, CharClass):
+        return _extend(partial, _class_chars(node))
+    if isinstance(node, (Anchor, Lookaround)):
         return set(), partial  # zero-width
-    if op is sre_c.SUBPATTERN:
-        return _seq(list(av[-1]), partial)
-    if op is sre_c.BRANCH:
+    if isinstance(node, Group):
+        return _seq(node.body, partial)
+    if isinstance(node, Branch):
         done: set[str] = set()
         nxt: set[str] = set()
-        for alt in av[1]:
-            d, p = _seq(list(alt), set(partial))
+        for alt in node.alts:
+            d, p = _seq(alt, set(partial))
             done |= d
             nxt |= p
         return done, nxt
-    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
-        lo, hi, item = av
+    if isinstance(node, Repeat) and node.mode != "possessive":
         done = set()
         nxt = set()
         cur = set(partial)
-        if lo == 0:
+        if node.lo == 0:
             nxt |= cur
-        for n in range(1, min(hi, KEY_LEN) + 1):
-            d, cur = _seq(list(item), cur)
+        top = KEY_LEN if node.hi is None else min(node.hi, KEY_LEN)
+        for n in range(1, top + 1):
+            d, cur = _seq(node.body, cur)
             done |= d
-            if n >= lo or n == KEY_LEN:
+            if n >= node.lo or n == KEY_LEN:
                 nxt |= cur
             if not cur:
                 break
         return done, nxt
+    # `.`, atomic groups, possessive repeats, backreferences, conditionals: not enumerated.
     raise _Unbounded
 
 
-def _class_chars(av: Any) -> set[str]:
+def _class_chars(node: CharClass) -> set[str]:
+    if node.negated:
+        raise _Unbounded
     chars: set[str] = set()
-    for op, a in av:
-        if op is sre_c.LITERAL:
-            chars.add(chr(a))
-        elif op is sre_c.RANGE:
-            if a[1] - a[0] > _MAX_CLASS:
+    for item in node.items:
+        if isinstance(item, Literal):
+            chars.add(item.char)
+        elif isinstance(item, Range):
+            if item.hi - item.lo > _MAX_CLASS:
                 raise _Unbounded
-            chars.update(chr(c) for c in range(a[0], a[1] + 1))
-        elif op is sre_c.CATEGORY and a is sre_c.CATEGORY_DIGIT:
+            chars.update(chr(c) for c in range(item.lo, item.hi + 1))
+        elif item.name == "d":
             chars.update("0123456789")
-        elif op is sre_c.CATEGORY and a is sre_c.CATEGORY_SPACE:
+        elif item.name == "s":
             chars.update(_WHITESPACE)
         else:
             raise _Unbounded

@@ -91,7 +91,7 @@ class LinearModel:
 
     __slots__ = ("header", "weights")
 
-    def __init__(self, header: ModelHeader, weights: array) -> None:
+    def __init__(self, header: ModelHeader, weights: array[float]) -> None:
         if len(weights) != 1 << header.bits:
             raise ValueError(f"model {header.category.value}: expected {1 << header.bits} weights, got {len(weights)}")
         self.header = header

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 
@@ -191,8 +191,8 @@ class _FoldTable(dict[int, str]):
 
 def _rewrite(
     text: str,
-    starts: list[int],
-    ends: list[int],
+    starts: Sequence[int],
+    ends: Sequence[int],
     pattern: re.Pattern[str],
     repl: Callable[[re.Match[str]], str],
 ) -> tuple[str, list[int], list[int]]:
@@ -228,8 +228,8 @@ def _leet_substitution(leet: Mapping[str, str], inner_only: frozenset[str]) -> C
     if not leet:
         return lambda token: token
 
-    def cls(chars: object) -> str:
-        return "".join(re.escape(c) for c in sorted(chars))  # type: ignore[call-overload]
+    def cls(chars: Iterable[str]) -> str:
+        return "".join(re.escape(c) for c in sorted(chars))
 
     wordish = rf"(?:[^\W\d_]|[{cls(leet)}])"
     inner = [c for c in leet if c in inner_only]

@@ -7,11 +7,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from re import _constants as sre_c  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-from . import dispatch
+from . import dispatch, regex_syntax
 from .dispatch import Dispatch
 from .normalize import NormalizeTables
 from .types import Category
@@ -187,7 +185,7 @@ def _context_cues(doc: dict[str, Any]) -> ContextCues:
     )
 
 
-_SINGLE_CHAR_OPS = frozenset({sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.IN, sre_c.ANY, sre_c.CATEGORY})
+_SINGLE_CHAR = (regex_syntax.Literal, regex_syntax.CharClass, regex_syntax.AnyChar)
 
 
 def unbounded_group_repeat(pattern: str) -> bool:
@@ -197,30 +195,26 @@ def unbounded_group_repeat(pattern: str) -> bool:
     splits on long posts; a bound such as `{0,4}` keeps every rule linear in post length.
     """
 
-    def walk(items: Any) -> bool:
-        for op, av in items:
-            if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
-                _lo, hi, item = av
-                body = list(item)
-                if hi == sre_c.MAXREPEAT and not (len(body) == 1 and body[0][0] in _SINGLE_CHAR_OPS):
+    def walk(items: regex_syntax.Seq) -> bool:
+        for node in items:
+            if isinstance(node, regex_syntax.Repeat):
+                body = node.body
+                if node.hi is None and not (len(body) == 1 and isinstance(body[0], _SINGLE_CHAR)):
                     return True
                 if walk(body):
                     return True
-            elif op is sre_c.SUBPATTERN:
-                if walk(av[-1]):
+            elif isinstance(node, regex_syntax.Branch):
+                if any(walk(alt) for alt in node.alts):
                     return True
-            elif op is sre_c.BRANCH:
-                if any(walk(alt) for alt in av[1]):
+            elif isinstance(node, regex_syntax.Conditional):
+                if walk(node.yes) or walk(node.no):
                     return True
-            elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-                if walk(av[1]):
-                    return True
-            elif op is getattr(sre_c, "ATOMIC_GROUP", None):
-                if walk(av):
+            elif isinstance(node, (regex_syntax.Group, regex_syntax.Lookaround, regex_syntax.Atomic)):
+                if walk(node.body):
                     return True
         return False
 
-    return walk(sre_parse.parse(pattern))
+    return walk(regex_syntax.parse(pattern))
 
 
 def _check_linear(where: str, pattern: str) -> None:

@@ -1,10 +1,10 @@
 """Train the shipped model stage: python -m moderation.train [--out DIR].
 
-Training data, all of it data the project may use:
+Training data, all of it in this repository and all of it data the project may use:
 - our own posts: tests/data/moderation_cases.jsonl, crisis_warning_signs.jsonl,
-  harassment_cases.jsonl, recovery_cases.jsonl (written for this project);
-- ../shared/data/moderation/dev_harassment.jsonl (MIT licence; read in place, never copied).
-dev_crisis.jsonl is never used: its licence allows evaluation only.
+  harassment_cases.jsonl, recovery_cases.jsonl, ordinary_chat.jsonl (written for this project);
+- moderation/data/dev_harassment.jsonl (MIT licence; source and attribution in moderation/data/README.md).
+dev_crisis.jsonl is never used: its licence allows evaluation only, so it stays in ../shared.
 
 Logistic regression with AdaGrad over hashed features (moderation.linear.features), classes
 weighted to balance, a fixed seed: the same files give the same weights, byte for byte, and each
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
-import os
 import random
 import sys
 from array import array
@@ -35,7 +34,9 @@ OWN_FILES = (
     "moderation_cases.jsonl", "crisis_warning_signs.jsonl", "harassment_cases.jsonl", "recovery_cases.jsonl",
     "ordinary_chat.jsonl",
 )
-SHARED_FILES = ("dev_harassment.jsonl",)
+# Outside sets whose licence allows training and shipping the model; copied into the repository.
+LICENSED_DATA = Path(__file__).resolve().with_name("data")
+LICENSED_FILES = ("dev_harassment.jsonl",)
 BITS = 18
 EPOCHS = 10
 L2 = 1e-3
@@ -61,14 +62,9 @@ class Spec(msgspec.Struct, frozen=True):
 SPECS = (Spec(Category.CRISIS, threshold=0.9, severity=1),)
 
 
-def shared_dir() -> Path:
-    """Where the shared moderation data lives (BETWEEN_SHARED_DIR overrides)."""
-    return Path(os.environ.get("BETWEEN_SHARED_DIR", ROOT.parent / "shared")) / "data" / "moderation"
-
-
 def training_files() -> list[Path]:
     """Every training file, in a fixed order; all must exist."""
-    files = [OWN_DATA / f for f in OWN_FILES] + [shared_dir() / f for f in SHARED_FILES]
+    files = [OWN_DATA / f for f in OWN_FILES] + [LICENSED_DATA / f for f in LICENSED_FILES]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise FileNotFoundError(f"training data missing: {', '.join(missing)}")
@@ -84,14 +80,14 @@ def read(files: Sequence[Path]) -> tuple[list[Case], list[TrainingSource]]:
         data = path.read_bytes()
         part = [dec.decode(line) for line in data.splitlines() if line.strip()]
         rows.extend(part)
-        inside = path.is_relative_to(ROOT)
-        name = path.relative_to(ROOT).as_posix() if inside else f"../shared/data/moderation/{path.name}"
+        # Repository-relative names, so a header does not depend on where the checkout lives.
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
         sources.append(TrainingSource(name, hashlib.sha256(data).hexdigest(), len(part)))
     return rows, sources
 
 
 def fit(xs: Sequence[dict[int, float]], ys: Sequence[int], bits: int = BITS, epochs: int = EPOCHS,
-        l2: float = L2, seed: int = SEED) -> tuple[array, float]:
+        l2: float = L2, seed: int = SEED) -> tuple[array[float], float]:
     """Class-weighted logistic regression by AdaGrad; deterministic for a given input."""
     size = 1 << bits
     w = [0.0] * size

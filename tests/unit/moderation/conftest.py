@@ -19,17 +19,22 @@ def moderator() -> Moderator:
 
 
 def shared_data_dir() -> Path:
-    """Where the dev data lives: $BETWEEN_SHARED_DIR or <repo>/../shared."""
+    """Where the evaluation-only dev data lives: $BETWEEN_SHARED_DIR or <repo>/../shared."""
     base = os.environ.get("BETWEEN_SHARED_DIR")
     return (Path(base) if base else REPO.parent / "shared") / "data" / "moderation"
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The dev data directory; skipped when absent, except on CI where it must exist."""
+    """The shared dev data directory (dev_crisis); skipped when absent, a failure when CI=true.
+
+    Every test that reads ../shared goes through this fixture. dev_harassment is in the
+    repository (moderation/data) and needs no fixture.
+    """
     path = shared_data_dir()
-    if not (path / "dev_crisis.jsonl").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared moderation data missing at {path}")
-        pytest.skip("shared moderation dev data not available")
+    if not (path / "dev_crisis.jsonl").is_file():
+        reason = f"shared moderation dev data not found at {path} (set BETWEEN_SHARED_DIR)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     return path

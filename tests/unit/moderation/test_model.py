@@ -12,7 +12,7 @@ from moderation import Action, Moderator
 from moderation.evaluate import Score, predict, read_cases, score_cases
 from moderation.linear import MODELS_DIR, LinearClassifier, shipped_classifier
 from moderation.normalize import NormalizedText
-from moderation.train import train_all
+from moderation.train import LICENSED_DATA, ROOT, train_all, training_files
 from moderation.types import Category
 
 BENCH_DATA = Path(__file__).resolve().parents[3] / "bench" / "data"
@@ -41,12 +41,21 @@ def test_shipped_models_load() -> None:
         assert not any("dev_crisis" in s.file for s in header.training), "dev_crisis may never be trained on"
 
 
-def test_weights_are_what_the_training_script_makes(shared_data: Path, tmp_path: Path) -> None:
+def test_weights_are_what_the_training_script_makes(tmp_path: Path) -> None:
+    # Training reads only files in the repository: no ../shared needed.
     for model in train_all():
         model.save(tmp_path)
     for name in ("crisis",):
         assert (tmp_path / f"{name}.json").read_bytes() == (MODELS_DIR / f"{name}.json").read_bytes()
         assert (tmp_path / f"{name}.f32").read_bytes() == (MODELS_DIR / f"{name}.f32").read_bytes()
+
+
+def test_training_needs_only_the_repository() -> None:
+    assert all(f.is_relative_to(ROOT) for f in training_files())
+    # an outside set travels with its licence and attribution
+    assert "Tom Davidson" in (LICENSED_DATA / "LICENSE-dev_harassment").read_text()
+    assert "LICENSE-dev_harassment" in (LICENSED_DATA / "README.md").read_text()
+    assert not (LICENSED_DATA / "dev_crisis.jsonl").exists(), "dev_crisis is evaluation-only"
 
 
 def test_model_catches_what_rules_miss(moderator: Moderator, with_model: Moderator) -> None:
