@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -24,28 +24,36 @@ from channels.broker_redis import RedisBroker
 from channels.envelope import Seq, format_seq, parse_seq
 from channels.history import History, RateLimit, Retention
 from channels.hub import Hub
-from channels.keys import topic_room
+from channels.keys import LeaseKeys, topic_room
+from channels.lease import Leases
 from channels.presence import PresenceStore
 from channels.wsframe import text_frame
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
 from moderation.linear import shipped_classifier
 from moderation.pipeline import Moderator
-from service import api, logs, maintenance, openapi, review_api
-from service.accounts import Accounts
-from service.casework import Casework
-from service.connection import Flusher
-from service.deps import Deps
-from service.directory import Directory
-from service.errors import ErrorCode, Reject
-from service.feed import Feed
-from service.keys import AccountKeys
-from service.messages import history_frames
-from service.oncall import OnCall
+from service.actions.casework import Casework
+from service.actions.deps import Deps
+from service.base import logs
+from service.base.errors import ErrorCode, Reject
+from service.base.settings import Settings
+from service.base.tasks import Supervisor
+from service.http import accounts, admin, health, openapi, rooms
+from service.http import review as review_api
+from service.http.common import json_response
 from service.protocol import encode
-from service.redis_conn import open_redis
-from service.settings import Settings
-from service.ws import websocket_endpoint
+from service.realtime import upkeep as maintenance
+from service.realtime.endpoint import websocket_endpoint
+from service.realtime.live import Live
+from service.stores.accounts import Accounts
+from service.stores.directory import Directory
+from service.stores.feed import Feed
+from service.stores.followups import Followups
+from service.stores.keys import AccountKeys
+from service.stores.messages import history_frames
+from service.stores.oncall import OnCall
+from service.stores.redis_conn import open_redis
+from service.stores.restrictions import Restrictions
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +98,12 @@ class SecurityHeaders:
 async def reject_handler(request: Request, exc: Exception) -> Response:
     """Typed JSON errors for refused requests."""
     assert isinstance(exc, Reject)
-    return api.json_response({"error": {"code": exc.code.value, "detail": exc.detail}}, status=exc.status)
+    return json_response({"error": {"code": exc.code.value, "detail": exc.detail}}, status=exc.status)
 
 
 async def unavailable_handler(request: Request, exc: Exception) -> Response:
     """Redis is down: say so, and that it is worth retrying."""
-    return api.json_response(
+    return json_response(
         {"error": {"code": ErrorCode.UNAVAILABLE.value, "detail": "service briefly unavailable; try again"}},
         status=503, headers={"retry-after": "2"},
     )
@@ -114,9 +122,9 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
     hub.bind(broker)
     history = History(redis, prefix, Retention(settings.history_max_len, settings.history_max_age_ms),
                       settings.idempotency_ttl_seconds * 1000)
-    cases = CaseStore(redis, prefix)
+    cases = CaseStore(redis, prefix, Leases(redis, LeaseKeys(prefix)))
     audit = AuditLog(redis, prefix)
-    feed = Feed(redis, prefix, keys.users_topic)
+    feed = Feed(redis, keys)
     moderator = overrides.pop("moderator", None) or Moderator.load(
         Path(settings.rules_dir) if settings.rules_dir else None,
         Path(settings.policy_file) if settings.policy_file else None,
@@ -133,8 +141,8 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
         presence=PresenceStore(redis, prefix, settings.presence_ttl_seconds), hub=hub, broker=broker,
         moderator=moderator, cases=cases, audit=audit, feed=feed, casework=casework, oncall=oncall,
         instance_id=instance_id,
+        restrictions=Restrictions(redis, keys), followups=Followups(redis, keys),
         post_rate=RateLimit(settings.post_rate_limit, settings.post_rate_window_seconds * 1000),
-        flusher=Flusher(),
     )
     for key, value in overrides.items():
         setattr(deps, key, value)
@@ -148,7 +156,7 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
 
     hub.resync_source = resync
     await broker.start()
-    await broker.subscribe(keys.users_topic)
+    await hub.start()
     return deps
 
 
@@ -185,25 +193,26 @@ def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         deps = await build_deps(settings, **overrides)
         app.state.deps = deps
-        tasks = [asyncio.create_task(maintenance.run(deps), name="maintenance"),
-                 asyncio.create_task(deps.oncall.run(), name="oncall")]
-        tasks.extend(asyncio.create_task(job(deps)) for job in app.state.background_jobs)
+        app.state.live = live = Live()
+        supervisor: Supervisor = app.state.supervisor
+        supervisor.start("maintenance", lambda: maintenance.run(deps, live))
+        supervisor.start("oncall", deps.oncall.run)
+        for name, job in app.state.background_jobs:
+            supervisor.start(name, functools.partial(job, deps))
         logger.info("instance ready", extra={"instance": deps.instance_id, "redis": deps.handle.where})
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await supervisor.aclose()
+            await deps.hub.aclose()
             await deps.broker.aclose()
             await deps.handle.aclose()
 
     logs.quiet_protocol_loggers()
     static_dir = Path(settings.static_dir) if settings.static_dir else STATIC_DIR
     routes: list[Any] = [
-        *api.routes, *review_api.routes, Route("/api/openapi.json", openapi.openapi),
+        *health.routes, *accounts.routes, *admin.routes, *rooms.routes, *review_api.routes,
+        Route("/api/openapi.json", openapi.openapi),
         WebSocketRoute("/ws", websocket_endpoint),
     ]
     if static_dir.is_dir():
@@ -215,5 +224,7 @@ def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Extra supervised loops as (name, job(deps)); tests use it to run a loop that crashes.
     app.state.background_jobs = []
+    app.state.supervisor = Supervisor(base_delay_s=settings.loop_restart_base_seconds)
     return WebSocketFastPath(app)

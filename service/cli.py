@@ -13,12 +13,12 @@ from typing import Any
 
 import msgspec
 
-from service import logs
-from service.errors import ErrorCode, Reject
-from service.models import Role, RoomKind
-from service.seed import DEMO_PASSWORD, make_fixture, open_stores, seed_demo
-from service.settings import Settings, from_env
-from service.wsproto import BetweenWebSocketProtocol
+from service.actions.seed import DEMO_PASSWORD, make_fixture, open_stores, seed_demo
+from service.base import logs
+from service.base.errors import ErrorCode, Reject
+from service.base.models import Role, RoomKind
+from service.base.settings import Settings, from_env
+from service.realtime.wsproto import BetweenWebSocketProtocol
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def serve(settings: Settings) -> None:
 async def _demo(settings: Settings) -> dict[str, Any]:
     stores = await open_stores(settings)
     try:
-        return await seed_demo(stores, settings.key_prefix)
+        return await seed_demo(stores)
     finally:
         await stores.aclose()
 
@@ -98,10 +98,10 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> dict[str, Any]
             code = await stores.directory.create_invite(args.program, Role(args.role), "cli", args.uses)
             return {"code": code, "role": args.role, "uses": args.uses}
         if args.admin_command == "revoke-sessions":
-            user = await stores.accounts.by_handle(args.handle)
-            if user is None:
+            target = await stores.accounts.by_handle(args.handle)
+            if target is None:
                 raise Reject(ErrorCode.NOT_FOUND, "no such user")
-            return {"revoked": await stores.accounts.revoke_all(user.id)}
+            return {"revoked": await stores.accounts.revoke_all(target.id)}
         raise SystemExit(f"unknown admin command {args.admin_command}")
     finally:
         await stores.aclose()

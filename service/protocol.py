@@ -1,4 +1,5 @@
-"""The WebSocket wire protocol: every frame in both directions, and its codec.
+"""The wire: every WebSocket frame in both directions and its codec, the counselor queue's HTTP
+response bodies, and the one internal instance-to-instance frame (``Refresh``).
 
 One tagged union per direction; ``"type"`` is the tag. Inbound frames forbid unknown
 fields and carry size limits, so decoding *is* validation. New fields always get defaults
@@ -11,6 +12,9 @@ from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta, Struct
+
+from moderation.audit import AuditEntry
+from moderation.case_types import Case, CaseSource, CaseStatus, PostState
 
 # Identifiers are server-made (``r_…``, ``u_…``); the pattern keeps them safe to embed in
 # Redis keys and pre-encoded frames.
@@ -27,20 +31,20 @@ class _Inbound(Struct, frozen=True, forbid_unknown_fields=True, tag_field="type"
     pass
 
 
-class Join(_Inbound, tag="join"):
+class Join(_Inbound, frozen=True, tag="join"):
     """Enter a room; ``after`` resumes from the last message id the client saw."""
 
     room: Ident
     after: StreamId | None = None
 
 
-class Leave(_Inbound, tag="leave"):
+class Leave(_Inbound, frozen=True, tag="leave"):
     """Leave a room."""
 
     room: Ident
 
 
-class Post(_Inbound, tag="post"):
+class Post(_Inbound, frozen=True, tag="post"):
     """Post text to a joined room; ``client_id`` makes retries idempotent."""
 
     room: Ident
@@ -48,19 +52,19 @@ class Post(_Inbound, tag="post"):
     client_id: ClientId
 
 
-class Typing(_Inbound, tag="typing"):
+class Typing(_Inbound, frozen=True, tag="typing"):
     """Tell the room this member is typing (ephemeral, rate-limited)."""
 
     room: Ident
 
 
-class Ping(_Inbound, tag="ping"):
+class Ping(_Inbound, frozen=True, tag="ping"):
     """Keep-alive; answered by ``pong``."""
 
     nonce: Annotated[str, Meta(max_length=64)] | None = None
 
 
-class Report(_Inbound, tag="report"):
+class Report(_Inbound, frozen=True, tag="report"):
     """Report a post in a joined room to the program's counselors."""
 
     room: Ident
@@ -68,7 +72,7 @@ class Report(_Inbound, tag="report"):
     reason: Reason = ""
 
 
-class Hide(_Inbound, tag="hide"):
+class Hide(_Inbound, frozen=True, tag="hide"):
     """A room host hides a post pending counselor review."""
 
     room: Ident
@@ -91,7 +95,7 @@ class Author(Struct, frozen=True):
     role: str = "member"
 
 
-class Message(_Outbound, tag="message"):
+class Message(_Outbound, frozen=True, tag="message"):
     """A post visible to the room. ``id`` is monotonic per room and is the resume cursor."""
 
     room: str
@@ -122,7 +126,7 @@ class RoomState(Struct, frozen=True, omit_defaults=True):
     muted_until: int = 0
 
 
-class Joined(_Outbound, tag="joined", omit_defaults=False):
+class Joined(_Outbound, frozen=True, tag="joined", omit_defaults=False):
     """Answer to ``join``: history (oldest first), who is here and the room's state."""
 
     room: str
@@ -132,13 +136,13 @@ class Joined(_Outbound, tag="joined", omit_defaults=False):
     recovered: bool = True
 
 
-class Left(_Outbound, tag="left"):
+class Left(_Outbound, frozen=True, tag="left"):
     """Answer to ``leave``."""
 
     room: str
 
 
-class Ack(_Outbound, tag="ack"):
+class Ack(_Outbound, frozen=True, tag="ack"):
     """Answer to ``post``: ``published``, ``held`` (waiting for review) or ``blocked``."""
 
     client_id: str
@@ -146,7 +150,7 @@ class Ack(_Outbound, tag="ack"):
     id: str | None = None
 
 
-class Presence(_Outbound, tag="presence"):
+class Presence(_Outbound, frozen=True, tag="presence"):
     """Someone came into or went out of a room."""
 
     room: str
@@ -154,21 +158,21 @@ class Presence(_Outbound, tag="presence"):
     member: Member
 
 
-class TypingNotice(_Outbound, tag="typing"):
+class TypingNotice(_Outbound, frozen=True, tag="typing"):
     """Someone in the room is typing."""
 
     room: str
     member: Member
 
 
-class Removed(_Outbound, tag="removed"):
+class Removed(_Outbound, frozen=True, tag="removed"):
     """A post was hidden or removed; clients drop it from view."""
 
     room: str
     id: str
 
 
-class Reported(_Outbound, tag="reported"):
+class Reported(_Outbound, frozen=True, tag="reported"):
     """Answer to ``report``: counselors have it."""
 
     room: str
@@ -185,7 +189,7 @@ class Resource(Struct, frozen=True, omit_defaults=True):
     note: str = ""
 
 
-class Notice(_Outbound, tag="notice"):
+class Notice(_Outbound, frozen=True, tag="notice"):
     """A private notice to one member: crisis support, held post, warning, mute…"""
 
     kind: str
@@ -196,20 +200,38 @@ class Notice(_Outbound, tag="notice"):
     until: int | None = None
 
 
-class CaseEvent(_Outbound, tag="case"):
+class CaseSummary(Struct, frozen=True):
+    """A case as queue lists and live events show it: no post text (the dashboard fetches the case)."""
+
+    id: str
+    program: str
+    room: str
+    source: CaseSource
+    categories: list[str]
+    severity: int
+    urgent: bool
+    status: CaseStatus
+    post_state: PostState
+    assignee: str | None
+    author: str | None
+    created: int
+    updated: int
+
+
+class CaseEvent(_Outbound, frozen=True, tag="case"):
     """Live counselor-queue event (new, claimed, released, resolved, updated)."""
 
     event: str
-    case: dict[str, object]
+    case: CaseSummary
 
 
-class Pong(_Outbound, tag="pong"):
+class Pong(_Outbound, frozen=True, tag="pong"):
     """Answer to ``ping``."""
 
     nonce: str | None = None
 
 
-class Error(_Outbound, tag="error"):
+class Error(_Outbound, frozen=True, tag="error"):
     """A frame was refused; ``ref`` names the client frame (its ``client_id`` or room)."""
 
     code: str
@@ -220,6 +242,115 @@ class Error(_Outbound, tag="error"):
 ServerFrame = (
     Joined | Left | Message | Ack | Presence | TypingNotice | Removed | Reported | Notice | CaseEvent | Pong | Error
 )
+
+
+# Internal, instance to instance on the users topic: it never reaches a browser, so it is not a ServerFrame.
+# realtime.connection spots it by its leading {"type":"refresh" and acts on it instead of forwarding it.
+RefreshWhat = Literal["session", "mute", "suspend"]
+
+
+class Refresh(Struct, frozen=True, tag_field="type", tag="refresh"):
+    """Internal: tells a user's sockets to re-read their session or restrictions."""
+
+    what: RefreshWhat
+
+
+# HTTP response bodies of the counselor queue (service/http/review.py). Plain Structs, no tag and no omitted
+# defaults: every key is always present, as the dashboard expects.
+
+
+class HeldCase(CaseSummary, frozen=True):
+    """A held post's case for its room's host: the summary plus the post's text."""
+
+    text: str | None
+
+
+class CaseContext(Struct, frozen=True):
+    """The room's messages around a case's post, oldest first."""
+
+    before: list[Message]
+    after: list[Message]
+
+
+class CaseDetail(Struct, frozen=True):
+    """One case in full, its room context and the author's other cases."""
+
+    case: Case
+    context: CaseContext
+    author_history: list[CaseSummary]
+
+
+class CaseUpdated(Struct, frozen=True):
+    """Answer to a case action: the case as it now is."""
+
+    case: Case
+
+
+class CaseList(Struct, frozen=True):
+    """A program's queue (open by priority, or all recent)."""
+
+    cases: list[CaseSummary]
+
+
+class DueFollowUp(Struct, frozen=True):
+    """A follow-up not yet done, with its case, room and the member it is about."""
+
+    case: str
+    room: str
+    id: str
+    kind: str
+    note: str
+    due: int
+    author: str | None
+
+
+class FollowUpsDue(Struct, frozen=True):
+    """Follow-ups due before a time, soonest first."""
+
+    followups: list[DueFollowUp]
+
+
+class MemberSignal(Struct, frozen=True):
+    """A member whose flagged posts in a room touched crisis or relapse."""
+
+    member: str
+    handle: str
+    categories: list[str]
+
+
+class RoomActivity(Struct, frozen=True):
+    """One room since the counselor's last visit: posts, flags and members to check on."""
+
+    room: str
+    name: str
+    posts: int
+    flags: int
+    signals: list[MemberSignal]
+
+
+class Inbox(Struct, frozen=True):
+    """What happened in a program since the counselor's last visit."""
+
+    since: int
+    now: int
+    open_cases: list[CaseSummary]
+    new_cases: list[CaseSummary]
+    resolved_since: int
+    followups_due: list[DueFollowUp]
+    rooms: list[RoomActivity]
+
+
+class HeldPosts(Struct, frozen=True):
+    """Held posts of one room."""
+
+    held: list[HeldCase]
+
+
+class AuditPage(Struct, frozen=True):
+    """Audit entries, newest first."""
+
+    entries: list[AuditEntry]
+
 
 # Codecs are built once: they are the hot path of every connection.
 decoder = msgspec.json.Decoder(ClientFrame)

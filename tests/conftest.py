@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from service.settings import Settings
+from service.base.settings import Settings
 from tests.helpers import Instance, World, running
 from tests.redis_server import RedisProcess, pick_redis_url
 

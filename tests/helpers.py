@@ -21,11 +21,12 @@ import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from service.actions.deps import Deps
 from service.app import create_app
+from service.base.models import Role, Room, RoomKind, User
+from service.base.settings import Settings
 from service.cli import server_options
-from service.deps import Deps
-from service.models import Role, Room, RoomKind, User
-from service.settings import Settings
+from service.realtime.live import Live
 from tests.redis_server import free_port, reachable
 
 WAIT = 3.0
@@ -71,6 +72,12 @@ class Instance:
         """The instance's services."""
         deps: Deps = self.app.state.deps
         return deps
+
+    @property
+    def live(self) -> Live:
+        """The app's open sockets."""
+        live: Live = self.app.state.live
+        return live
 
     async def stop(self) -> None:
         """Graceful stop."""

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
 
-from service.deps import deps_of
-from service.errors import ErrorCode, Reject
-from service.models import Role, User
-from service.settings import Settings
+from service.actions.deps import deps_of
+from service.base.errors import ErrorCode, Reject
+from service.base.models import Role, User
+from service.base.settings import Settings
 
 COOKIE_NAME = "between_session"
 

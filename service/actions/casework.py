@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from moderation.audit import AuditEntry, AuditLog
 from moderation.case_types import Case, CaseReason
 from moderation.cases import CaseStore
 from moderation.types import Verdict
-from service.feed import Feed
-from service.ids import now_ms
-from service.protocol import CaseEvent
+from service.base.ids import now_ms
+from service.protocol import CaseEvent, CaseSummary
+from service.stores.feed import Feed
 
 logger = logging.getLogger(__name__)
+
+# Awaited with each new urgent case and each escalation to crisis (app.py hooks in the on-call alert).
+UrgentHook = Callable[[Case], Awaitable[None]]
 
 
 def stable_case_id(*parts: str) -> str:
@@ -31,23 +34,14 @@ def reasons_of(verdict: Verdict) -> list[CaseReason]:
     ]
 
 
-def case_summary(case: Case) -> dict[str, Any]:
-    """What a live case event carries (no post text: the dashboard fetches the case)."""
-    return {
-        "id": case.id,
-        "program": case.program,
-        "room": case.room,
-        "source": case.source.value,
-        "categories": case.categories,
-        "severity": case.severity,
-        "urgent": case.urgent,
-        "status": case.status.value,
-        "post_state": case.post_state.value,
-        "assignee": case.assignee,
-        "author": case.post.author_handle if case.post else None,
-        "created": case.created,
-        "updated": case.updated,
-    }
+def case_summary(case: Case) -> CaseSummary:
+    """What a live case event and the queue lists carry (no post text: the dashboard fetches the case)."""
+    return CaseSummary(
+        id=case.id, program=case.program, room=case.room, source=case.source, categories=case.categories,
+        severity=case.severity, urgent=case.urgent, status=case.status, post_state=case.post_state,
+        assignee=case.assignee, author=case.post.author_handle if case.post else None,
+        created=case.created, updated=case.updated,
+    )
 
 
 class Casework:
@@ -57,7 +51,7 @@ class Casework:
         self.cases = cases
         self.audit = audit
         self.feed = feed
-        self.on_urgent: list[Any] = []
+        self.on_urgent: list[UrgentHook] = []
 
     async def open(self, case: Case, actor: str, actor_role: str = "system", actor_handle: str = "") -> bool:
         """Store, audit and announce a case; False if it already existed (nothing repeated)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
 from channels.broker import Broker
@@ -14,19 +13,20 @@ from channels.hub import Hub
 from channels.presence import PresenceStore
 from moderation.audit import AuditLog
 from moderation.cases import CaseStore
-from service.accounts import Accounts
-from service.directory import Directory
-from service.keys import AccountKeys
-from service.redis_conn import RedisHandle
-from service.settings import Settings
-from service.stats import Stats
+from service.base.settings import Settings
+from service.base.stats import Stats
+from service.stores.accounts import Accounts
+from service.stores.directory import Directory
+from service.stores.followups import Followups
+from service.stores.keys import AccountKeys
+from service.stores.redis_conn import RedisHandle
+from service.stores.restrictions import Restrictions
 
 if TYPE_CHECKING:
     from moderation.pipeline import Moderator
-    from service.casework import Casework
-    from service.connection import Connection, Flusher
-    from service.feed import Feed
-    from service.oncall import OnCall
+    from service.actions.casework import Casework
+    from service.stores.feed import Feed
+    from service.stores.oncall import OnCall
 
 
 @dataclass
@@ -50,14 +50,10 @@ class Deps:
     oncall: OnCall
     instance_id: str
     post_rate: RateLimit
-    flusher: Flusher
-    connections: set[Connection] = field(default_factory=set)
+    restrictions: Restrictions
+    followups: Followups
     stats: Stats = field(default_factory=Stats)
 
-    @property
-    def redis(self) -> Redis:
-        """The command client."""
-        return self.handle.client
 
 
 def deps_of(conn: HTTPConnection) -> Deps:

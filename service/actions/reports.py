@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from moderation.case_types import Case, CasePost, CaseReason, CaseSource, PostState
-from service.casework import stable_case_id
-from service.deps import Deps
-from service.directory import is_host
-from service.errors import ErrorCode, Reject
-from service.ids import now_ms
-from service.messages import stored_decoder
-from service.models import Room, User
+from service.actions.casework import stable_case_id
+from service.actions.deps import Deps
+from service.base.errors import ErrorCode, Reject
+from service.base.ids import now_ms
+from service.base.models import Room, User
 from service.protocol import Removed, encode
+from service.stores.directory import is_host
+from service.stores.messages import stored_decoder
 
 
 async def _case_for(

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from channels.history import RateLimit
 from moderation.audit import AuditEntry
 from moderation.case_types import Case, CaseStatus, FollowUp, PostState, TimelineEntry
-from service import restrictions
-from service.deps import Deps
-from service.directory import is_host
-from service.errors import ErrorCode, Reject
-from service.ids import new_id, now_ms
-from service.messages import StoredPost, frame_template, stored_encoder
-from service.models import Role, User
+from service.actions import restrictions
+from service.actions.deps import Deps
+from service.base.errors import ErrorCode, Reject
+from service.base.ids import new_id, now_ms
+from service.base.models import Role, User
 from service.protocol import Author, Notice, Removed, encode
+from service.stores.directory import is_host
+from service.stores.messages import StoredPost, frame_template, stored_encoder
 
 DEFAULT_LEASE_MS = 15 * 60_000
 _NO_LIMIT = RateLimit(0, 0)
@@ -184,7 +184,7 @@ async def add_followup(deps: Deps, user: User, case: Case, kind: str, note: str,
     """Plan to follow up in person (group or 1:1) by a due date."""
     followup = FollowUp(id=new_id("f"), kind=kind, note=note, due=due, created_by=user.id)
     updated = await _change(deps, user, case, "followup", f"{kind}: {note}", lambda c: c.followups.append(followup))
-    await deps.redis.zadd(deps.keys.followups(case.program), {f"{case.id}|{followup.id}": due})
+    await deps.followups.add(case.program, case.id, followup.id, due)
     return updated
 
 
@@ -198,7 +198,7 @@ async def complete_followup(deps: Deps, user: User, case: Case, followup_id: str
         raise Reject(ErrorCode.NOT_FOUND, "no such follow-up", status=404)
 
     updated = await _change(deps, user, case, "followup.done", followup_id, mutate)
-    await deps.redis.zrem(deps.keys.followups(case.program), f"{case.id}|{followup_id}")
+    await deps.followups.done(case.program, case.id, followup_id)
     return updated
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
-from service.accounts import Accounts
-from service.directory import Directory
-from service.keys import AccountKeys
-from service.models import Role, RoomKind, User
-from service.redis_conn import RedisHandle, open_redis
-from service.settings import Settings
+from service.base.models import Role, RoomKind, User
+from service.base.settings import Settings
+from service.stores.accounts import Accounts
+from service.stores.directory import Directory
+from service.stores.keys import AccountKeys
+from service.stores.redis_conn import RedisHandle, open_redis
 
 DEMO_PASSWORD = "between-demo"
 DEMO_PEOPLE = [
@@ -32,11 +30,6 @@ class Stores:
     accounts: Accounts
     directory: Directory
 
-    @property
-    def redis(self) -> Redis:
-        """The client."""
-        return self.handle.client
-
     async def aclose(self) -> None:
         """Disconnect."""
         await self.handle.aclose()
@@ -51,12 +44,11 @@ async def open_stores(settings: Settings) -> Stores:
     return Stores(handle, accounts, Directory(handle.client, keys))
 
 
-async def seed_demo(stores: Stores, prefix: str) -> dict[str, Any]:
+async def seed_demo(stores: Stores) -> dict[str, Any]:
     """Create the demo program once (idempotent) and return what to print."""
-    marker = f"{prefix}:demo:program"
-    existing = await stores.redis.get(marker)
+    existing = await stores.directory.demo_program()
     if existing:
-        program = await stores.directory.program(existing.decode())
+        program = await stores.directory.program(existing)
         if program is not None:
             rooms = await stores.directory.rooms_of_program(program.id)
             return {"program": program.name, "rooms": [r.name for r in rooms], "password": DEMO_PASSWORD,
@@ -74,7 +66,7 @@ async def seed_demo(stores: Stores, prefix: str) -> dict[str, Any]:
     await stores.directory.create_room(program.id, "Tuesday cohort", RoomKind.COHORT)
     await stores.directory.create_room(program.id, "Evening check-in", RoomKind.EVENING, hosts=[users["jordan"].id])
     await stores.directory.create_room(program.id, "Staff room", RoomKind.STAFF)
-    await stores.redis.set(marker, program.id)
+    await stores.directory.mark_demo_program(program.id)
     rooms = await stores.directory.rooms_of_program(program.id)
     return {"program": program.name, "rooms": [r.name for r in rooms], "password": DEMO_PASSWORD,
             "people": DEMO_PEOPLE}

@@ -35,6 +35,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     bad_frame_limit: int = 20
     bad_frame_window_seconds: int = 10
     presence_interval_seconds: float = 10.0
+    loop_restart_base_seconds: float = 0.5  # first wait before a crashed background loop restarts (doubles)
     presence_ttl_seconds: float = 30.0
     idempotency_ttl_seconds: int = 24 * 3600
     argon2_time_cost: int = 3

@@ -1,4 +1,4 @@
-"""The OpenAPI description of the HTTP API, built from the request Structs and the route table."""
+"""The OpenAPI description of the HTTP API, built from the request Structs, the routes and ``review.ACTIONS``."""
 
 from __future__ import annotations
 
@@ -8,33 +8,37 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service import api, review_api
-from service.oncall import OnCallConfig
+from service.http import accounts, admin, rooms
+from service.http import review as review_api
+from service.http.common import json_response
+from service.stores.oncall import OnCallConfig
 
 # (method, path, tag, summary, request body Struct or None, roles allowed)
 OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
     ("GET", "/healthz", "ops", "Liveness", None, "anyone"),
     ("GET", "/readyz", "ops", "Readiness (Redis reachable)", None, "anyone"),
-    ("POST", "/api/login", "accounts", "Sign in; sets the session cookie and returns a bearer token", api.LoginBody,
+    ("POST", "/api/login", "accounts", "Sign in; sets the session cookie and returns a bearer token",
+     accounts.LoginBody,
      "anyone (rate-limited)"),
     ("POST", "/api/logout", "accounts", "End this session", None, "signed in"),
     ("POST", "/api/logout-everywhere", "accounts", "End every session of the caller", None, "signed in"),
     ("GET", "/api/me", "accounts", "The caller and their programs", None, "signed in"),
-    ("POST", "/api/invites/redeem", "accounts", "Create a pseudonymous account from an invite code", api.RedeemBody,
+    ("POST", "/api/invites/redeem", "accounts", "Create a pseudonymous account from an invite code",
+     accounts.RedeemBody,
      "anyone"),
     ("GET", "/api/rooms", "rooms", "Rooms the caller may join", None, "signed in"),
     ("GET", "/api/programs", "admin", "The caller's programs", None, "signed in"),
-    ("POST", "/api/programs", "admin", "Create a program", api.ProgramBody, "admin"),
+    ("POST", "/api/programs", "admin", "Create a program", admin.ProgramBody, "admin"),
     ("GET", "/api/programs/{program}/rooms", "rooms", "Rooms of a program the caller may join", None, "program"),
-    ("POST", "/api/programs/{program}/rooms", "admin", "Create a room", api.RoomBody, "admin of the program"),
-    ("POST", "/api/programs/{program}/invites", "admin", "Issue an invite code", api.InviteBody,
+    ("POST", "/api/programs/{program}/rooms", "admin", "Create a room", admin.RoomBody, "admin of the program"),
+    ("POST", "/api/programs/{program}/invites", "admin", "Issue an invite code", admin.InviteBody,
      "counselor (member/mentor invites), admin"),
-    ("POST", "/api/rooms/{room}/members", "admin", "Add a person to a restricted room", api.MemberBody,
+    ("POST", "/api/rooms/{room}/members", "admin", "Add a person to a restricted room", admin.MemberBody,
      "counselor, admin"),
     ("POST", "/api/users/{user}/revoke-sessions", "admin", "Sign a user out everywhere", None, "admin"),
     ("POST", "/api/rooms/{room}/messages/{message}/report", "rooms", "Report a post to the counselors",
-     api.ReportBody, "members of the room"),
-    ("POST", "/api/rooms/{room}/messages/{message}/hide", "rooms", "Hide a post pending review", api.ReportBody,
+     rooms.ReportBody, "members of the room"),
+    ("POST", "/api/rooms/{room}/messages/{message}/hide", "rooms", "Hide a post pending review", rooms.ReportBody,
      "the room's host, program staff"),
     ("GET", "/api/programs/{program}/oncall", "admin", "The program's on-call webhook (never the secret)", None,
      "admin of the program"),
@@ -54,28 +58,10 @@ OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
     ("GET", "/api/rooms/{room}/held", "queue", "Held posts of a room", None, "host of the room, counselor, admin"),
     ("GET", "/api/cases/{case}", "queue", "A case with context and the author's case history", None,
      "counselor, admin; hosts for held posts of their rooms"),
-    ("POST", "/api/cases/{case}/claim", "queue", "Claim with a lease (409 if someone else holds it)",
-     review_api.ClaimBody, "counselor, admin"),
-    ("POST", "/api/cases/{case}/release", "queue", "Give the case back", review_api.Empty, "counselor, admin"),
-    ("POST", "/api/cases/{case}/approve", "queue", "Publish a held post, marked delayed", review_api.Empty,
-     "counselor, admin, host"),
-    ("POST", "/api/cases/{case}/remove", "queue", "Remove the post everywhere", review_api.ReasonBody,
-     "counselor, admin, host"),
-    ("POST", "/api/cases/{case}/warn", "queue", "Private warning to the member", review_api.WarnBody,
-     "counselor, admin"),
-    ("POST", "/api/cases/{case}/mute", "queue", "Mute the member for a period", review_api.MuteBody,
-     "counselor, admin"),
-    ("POST", "/api/cases/{case}/suspend", "queue", "Suspend from the room or program", review_api.SuspendBody,
-     "counselor, admin"),
-    ("POST", "/api/cases/{case}/escalate", "queue", "Escalate to a supervisor or the crisis protocol",
-     review_api.EscalateBody, "counselor, admin"),
-    ("POST", "/api/cases/{case}/followups", "queue", "Plan a follow-up", review_api.FollowUpBody, "counselor, admin"),
     ("POST", "/api/cases/{case}/followups/{followup}/done", "queue", "Mark a follow-up done", None,
      "counselor, admin"),
-    ("POST", "/api/cases/{case}/notes", "queue", "Add a note", review_api.NoteBody, "counselor, admin"),
-    ("POST", "/api/cases/{case}/resolve", "queue", "Resolve with a note", review_api.ResolveBody, "counselor, admin"),
-    ("POST", "/api/cases/{case}/acknowledge", "queue", "Acknowledge an urgent alert (stops re-alerts)",
-     review_api.Empty, "counselor, admin"),
+    *[("POST", review_api.action_path(name), "queue", spec.summary, spec.body, spec.roles)
+      for name, spec in review_api.ACTIONS.items()],
 ]
 
 EXTRA_OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = []
@@ -134,4 +120,4 @@ def build() -> dict[str, Any]:
 
 async def openapi(request: Request) -> Response:
     """GET /api/openapi.json."""
-    return api.json_response(build())
+    return json_response(build())

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from channels.envelope import Seq
 from channels.outbox import Outbox
 from channels.wsframe import payload_of, text_frame
-from service.errors import Disconnect
-from service.models import Room, User
+from service.base.errors import Disconnect
+from service.base.models import Room, User
 from service.protocol import Member, ServerFrame, encode
-from service.wsproto import RawSocket
+from service.realtime.wsproto import RawSocket
 
 # Frames on the user topic that the socket acts on instead of forwarding.
 REFRESH_PREFIX = b'{"type":"refresh"'

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Coroutine
+from typing import Any
 
 import msgspec
 from redis.exceptions import RedisError
@@ -13,15 +15,15 @@ from starlette.websockets import WebSocket
 
 from channels.broker import BackendUnavailable
 from channels.wsframe import payload_of
-from service.auth import origin_allowed, token_of
-from service.connection import Connection
-from service.deps import Deps, deps_of
-from service.errors import CloseCode, Disconnect, ErrorCode, Reject
-from service.handlers import handle_frame, leave, leave_all
+from service.actions.auth import origin_allowed, token_of
+from service.actions.deps import Deps, deps_of
+from service.base.errors import CloseCode, Disconnect, ErrorCode, Reject
 from service.protocol import Error, Left, decoder
-from service.restrictions import load_mute, suspended_from
-from service.staff import attach_staff_feeds, detach_staff_feeds
-from service.wsproto import raw_socket_of
+from service.realtime.connection import Connection
+from service.realtime.handlers import handle_frame, leave, leave_all
+from service.realtime.live import live_of
+from service.realtime.staff import attach_staff_feeds, detach_staff_feeds
+from service.realtime.wsproto import raw_socket_of
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ def _classify(exc: msgspec.DecodeError, text: str) -> Reject:
 async def websocket_endpoint(websocket: WebSocket) -> None:
     """Authenticate the handshake, then serve frames until either side goes away."""
     deps = deps_of(websocket)
+    live = live_of(websocket)
     if not origin_allowed(websocket, deps.settings):
         logger.warning("websocket refused: origin", extra={"reason": "origin"})
         await websocket.close(code=1008)
@@ -78,19 +81,19 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     raw = raw_socket_of(websocket.scope)
     conn = Connection(secrets.token_hex(6), user, token, deps.settings.outbox_limit,
                       on_slow=lambda: closer(Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")),
-                      raw=raw, flusher=deps.flusher)
-    writers: set[asyncio.Task[None]] = set()
+                      raw=raw, flusher=live.flusher)
+    owned: set[asyncio.Task[None]] = set()  # every task this socket starts; cancelled when it closes
 
-    def start_writer() -> None:
-        task = asyncio.get_running_loop().create_task(_write(conn, websocket, closer))
-        writers.add(task)
-        task.add_done_callback(writers.discard)
+    def spawn(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        owned.add(task)
+        task.add_done_callback(lambda done: _settled(owned, done, conn.id))
 
-    conn.start_writer = start_writer
-    conn.muted_until = await load_mute(deps, user.id)
-    conn.refresh_requested = lambda _frame: _schedule_refresh(deps, conn, closer)
+    conn.start_writer = lambda: spawn(_write(conn, websocket, closer))
+    conn.muted_until = await deps.restrictions.muted_until(user.id)
+    conn.refresh_requested = lambda _frame: spawn(_refresh(deps, conn, closer))
     conn.close_with = closer
-    deps.connections.add(conn)
+    live.connections.add(conn)
     deps.stats.connections_opened += 1
     deps.hub.attach_user(user.id, conn)
     staff_feeds = await attach_staff_feeds(deps, conn)
@@ -115,13 +118,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 deps.stats.slow_disconnects += 1
             elif code == CloseCode.TOO_MANY_BAD_FRAMES:
                 deps.stats.abuse_disconnects += 1
-        for writer in list(writers):
-            writer.cancel()
+        for task in list(owned):
+            task.cancel()
         if code != CloseCode.SLOW_CONSUMER:
             conn.flush()  # frames already queued (e.g. the error that explains the close) go first
         conn.outbox.close()
         deps.hub.detach_user(user.id, conn)
-        deps.connections.discard(conn)
+        live.connections.discard(conn)
         await detach_staff_feeds(deps, staff_feeds)
         await leave_all(deps, conn)
         if code == CloseCode.SLOW_CONSUMER and raw is not None and not raw.writable():
@@ -223,16 +226,25 @@ async def _write(conn: Connection, websocket: WebSocket, closer: _Closer) -> Non
         conn.writer_running = False
 
 
-def _schedule_refresh(deps: Deps, conn: Connection, close_with: _Closer) -> None:
-    async def refresh() -> None:
-        if not await deps.accounts.session_alive(conn.token):
-            close_with(Disconnect(CloseCode.UNAUTHENTICATED, "signed out"))
-            return
-        conn.muted_until = await load_mute(deps, conn.user.id)
-        for room_id, membership in list(conn.rooms.items()):
-            if await suspended_from(deps, conn.user.id, membership.room):
-                await leave(deps, conn, room_id)
-                conn.send(Left(room=room_id), priority=True)
+def _settled(owned: set[asyncio.Task[None]], task: asyncio.Task[None], conn_id: str) -> None:
+    """Forget a finished socket task; a crash is logged with its traceback, never silently dropped."""
+    owned.discard(task)
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if isinstance(exc, BackendUnavailable):
+        logger.warning("socket task skipped: redis unavailable", extra={"conn_id": conn_id})
+    elif exc is not None:
+        logger.error("socket task crashed", extra={"conn_id": conn_id}, exc_info=exc)
 
-    task = asyncio.get_running_loop().create_task(refresh())
-    task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+async def _refresh(deps: Deps, conn: Connection, close_with: _Closer) -> None:
+    """Re-read the session and restrictions after another instance changed them."""
+    if not await deps.accounts.session_alive(conn.token):
+        close_with(Disconnect(CloseCode.UNAUTHENTICATED, "signed out"))
+        return
+    conn.muted_until = await deps.restrictions.muted_until(conn.user.id)
+    for room_id, membership in list(conn.rooms.items()):
+        if await deps.restrictions.suspended_from(conn.user.id, membership.room):
+            await leave(deps, conn, room_id)
+            conn.send(Left(room=room_id), priority=True)

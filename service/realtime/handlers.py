@@ -8,13 +8,10 @@ import msgspec
 
 from channels.envelope import Lane, parse_seq
 from channels.presence import member_key
-from service.connection import Connection, RoomMembership
-from service.deps import Deps
-from service.directory import is_host, may_join
-from service.errors import ErrorCode, Reject
-from service.ids import now_ms
-from service.messages import history_frames
-from service.posting import handle_post
+from service.actions.deps import Deps
+from service.actions.reports import hide_post, report_post
+from service.base.errors import ErrorCode, Reject
+from service.base.ids import now_ms
 from service.protocol import (
     ClientFrame,
     Hide,
@@ -34,8 +31,10 @@ from service.protocol import (
     TypingNotice,
     encode,
 )
-from service.reports import hide_post, report_post
-from service.restrictions import suspended_from
+from service.realtime.connection import Connection, RoomMembership
+from service.realtime.posting import handle_post
+from service.stores.directory import is_host, may_join
+from service.stores.messages import history_frames
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
     room = await deps.directory.room(frame.room)
     if room is None or not may_join(conn.user, room):
         raise Reject(ErrorCode.FORBIDDEN, "no such room, or you are not a member of it", ref=frame.room)
-    if await suspended_from(deps, conn.user.id, room):
+    if await deps.restrictions.suspended_from(conn.user.id, room):
         raise Reject(ErrorCode.FORBIDDEN, "you are suspended from this room for now", ref=frame.room)
     if frame.room in conn.rooms:
         await leave(deps, conn, frame.room)

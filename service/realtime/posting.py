@@ -14,14 +14,15 @@ import time
 
 from channels.history import RateLimit
 from moderation.case_types import Case, CasePost, CaseSource, PostState
-from moderation.types import Action, PostContext, ProgramPolicy, Verdict
-from service.casework import reasons_of, stable_case_id
-from service.connection import Connection, RoomMembership
-from service.deps import Deps
-from service.errors import ErrorCode, Reject
-from service.ids import now_ms
-from service.messages import StoredPost, frame_template, stored_encoder
-from service.protocol import Ack, Author, Notice, Post, Resource
+from moderation.types import Action, PostContext, Verdict
+from service.actions.casework import reasons_of, stable_case_id
+from service.actions.deps import Deps
+from service.actions.support import crisis_resources
+from service.base.errors import ErrorCode, Reject
+from service.base.ids import now_ms
+from service.protocol import Ack, Author, Notice, Post
+from service.realtime.connection import Connection, RoomMembership
+from service.stores.messages import StoredPost, frame_template, stored_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ async def handle_post(deps: Deps, conn: Connection, frame: Post) -> None:
     if result.status == "ok":
         deps.stats.posts_published += 1
     if result.status == "ok" and case is not None:
-        await _attach_message(deps, case.id, message_id)
+        # A new post's answer is its stream id (only a "dup" answer carries a status in front).
+        await _attach_message(deps, case.id, result.answer)
         if verdict.notice == "masked":
             _notify(deps, conn, membership, frame, "masked")
 
@@ -115,12 +117,6 @@ async def _withhold(
     conn.send(Ack(client_id=frame.client_id, status=answered_status))
     if result.status == "ok" and verdict.notice:
         _notify(deps, conn, membership, frame, verdict.notice)
-
-
-def crisis_resources(policy: ProgramPolicy) -> list[Resource]:
-    """The program's crisis lines as wire resources (the same list a crisis notice carries)."""
-    return [Resource(label=r.label, kind=r.kind, value=r.value, body=r.body, note=r.note)
-            for r in policy.crisis_resources]
 
 
 def _notify(deps: Deps, conn: Connection, membership: RoomMembership, frame: Post, kind: str) -> None:

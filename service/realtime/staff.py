@@ -8,9 +8,12 @@ import msgspec
 
 from channels.envelope import Seq
 from channels.wsframe import payload_of
-from service.connection import Connection
-from service.deps import Deps
-from service.models import Role
+from service.actions.deps import Deps
+from service.base.models import Role
+from service.protocol import CaseEvent
+from service.realtime.connection import Connection
+
+_case_event = msgspec.json.Decoder(CaseEvent)
 
 
 class StaffFeed:
@@ -26,9 +29,9 @@ class StaffFeed:
     def deliver(self, seq: Seq | None, frame: bytes, priority: bool) -> None:
         """Forward case events (safety lane); hosts only see cases of rooms they host."""
         if self.rooms is not None:
-            with contextlib.suppress(Exception):
-                room = msgspec.json.decode(payload_of(frame))["case"]["room"]
-                if room not in self.rooms:
+            # The staff topic carries only CaseEvents (Casework.announce); a frame that is not one goes through.
+            with contextlib.suppress(msgspec.DecodeError):
+                if _case_event.decode(payload_of(frame)).case.room not in self.rooms:
                     return
         self.conn.queue(frame, True)
 

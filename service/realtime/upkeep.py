@@ -9,20 +9,20 @@ from redis.exceptions import RedisError
 
 from channels.broker import BackendUnavailable
 from channels.envelope import Lane
-from service.deps import Deps
-from service.errors import CloseCode, Disconnect
-from service.ids import token_hash
+from service.actions.deps import Deps
+from service.base.errors import CloseCode, Disconnect
 from service.protocol import Member, Presence, encode
+from service.realtime.live import Live
 
 logger = logging.getLogger(__name__)
 
 SESSION_CHECK_EVERY = 3  # heartbeats
 
 
-async def heartbeat_once(deps: Deps) -> None:
+async def heartbeat_once(deps: Deps, live: Live) -> None:
     """Refresh this instance's presence entries and announce users whose instance died."""
     by_room: dict[str, list[str]] = {}
-    for conn in list(deps.connections):
+    for conn in list(live.connections):
         for room_id, membership in conn.rooms.items():
             by_room.setdefault(room_id, []).append(membership.member_key)
     await deps.presence.heartbeat(by_room)
@@ -33,20 +33,18 @@ async def heartbeat_once(deps: Deps) -> None:
             await deps.history.publish(room_id, Lane.EPHEMERAL, encode(frame))
 
 
-async def check_sessions(deps: Deps) -> None:
+async def check_sessions(deps: Deps, live: Live) -> None:
     """Close sockets whose session expired or was revoked while they were open."""
-    conns = list(deps.connections)
+    conns = list(live.connections)
     if not conns:
         return
-    pipe = deps.redis.pipeline(transaction=False)
-    for conn in conns:
-        pipe.exists(deps.keys.session(token_hash(conn.token)))
-    for conn, alive in zip(conns, await pipe.execute(), strict=True):
+    alive_now = await deps.accounts.sessions_alive([conn.token for conn in conns])
+    for conn, alive in zip(conns, alive_now, strict=True):
         if not alive and conn.close_with is not None:
             conn.close_with(Disconnect(CloseCode.UNAUTHENTICATED, "session ended"))
 
 
-async def run(deps: Deps) -> None:
+async def run(deps: Deps, live: Live) -> None:
     """Loop until cancelled; a Redis outage is logged and retried, never fatal."""
     interval = deps.settings.presence_interval_seconds
     beat = 0
@@ -60,9 +58,9 @@ async def run(deps: Deps) -> None:
         try:
             # Staff may edit the rule and policy files at any time; a rebuild takes a while, so off the loop.
             await asyncio.to_thread(deps.moderator.maybe_reload)
-            await heartbeat_once(deps)
+            await heartbeat_once(deps, live)
             if beat % SESSION_CHECK_EVERY == 0:
-                await check_sessions(deps)
+                await check_sessions(deps, live)
         except (RedisError, BackendUnavailable, OSError):
             logger.warning("maintenance skipped: redis unavailable")
         except Exception:

@@ -12,9 +12,12 @@ import asyncio
 import contextlib
 import socket
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+if TYPE_CHECKING:
+    from starlette.types import Scope
 
 RAW_EXTENSION = "between.raw"
 
@@ -138,6 +141,7 @@ class BetweenWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # uvicorn declares these as asyncio.Queue/Event; ours are lighter stand-ins for the methods it calls.
         self.queue = InboundQueue()  # type: ignore[assignment]
         self.writable = LightEvent()  # type: ignore[assignment]
         self.writable.set()
@@ -154,12 +158,13 @@ class BetweenWebSocketProtocol(WebSocketsSansIOProtocol):
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
             # Thousands of idle sockets each kept their parsed request and response headers.
+            # uvicorn types these as never None, but reads them only during the handshake.
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
             self.scope["headers"] = []
 
 
-def raw_socket_of(scope: dict[str, Any]) -> RawSocket | None:
+def raw_socket_of(scope: Scope) -> RawSocket | None:
     """The raw write path, when the server offers one."""
     extensions = scope.get("extensions") or {}
     raw = extensions.get(RAW_EXTENSION)

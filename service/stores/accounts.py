@@ -9,10 +9,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
-from service.errors import ErrorCode, Reject
-from service.ids import new_id, new_token, now_ms, token_hash
-from service.keys import AccountKeys
-from service.models import Role, Session, User, msgpack_encoder, session_decoder, user_decoder
+from service.base.errors import ErrorCode, Reject
+from service.base.ids import new_id, new_token, now_ms, token_hash
+from service.base.models import Role, Session, User, msgpack_encoder, session_decoder, user_decoder
+from service.stores.keys import AccountKeys
+from service.stores.redis_conn import reply_bytes, reply_text
 
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{2,23}$")
 MIN_PASSWORD = 8
@@ -76,19 +77,19 @@ class Accounts:
     async def get(self, user_id: str) -> User | None:
         """A user by id."""
         raw = await self._redis.get(self.keys.user(user_id))
-        return user_decoder.decode(raw) if raw else None
+        return user_decoder.decode(reply_bytes(raw)) if raw else None
 
     async def get_many(self, user_ids: list[str]) -> list[User]:
         """Users by id (missing ones skipped)."""
         if not user_ids:
             return []
         raws = await self._redis.mget([self.keys.user(u) for u in user_ids])
-        return [user_decoder.decode(r) for r in raws if r]
+        return [user_decoder.decode(reply_bytes(r)) for r in raws if r]
 
     async def by_handle(self, handle: str) -> User | None:
         """A user by handle (case-insensitive)."""
         user_id = await self._redis.get(self.keys.handle(handle))
-        return await self.get(user_id.decode()) if user_id else None
+        return await self.get(reply_text(user_id)) if user_id else None
 
     async def verify_login(self, handle: str, password: str, client: str, max_failures: int, window_s: int) -> User:
         """Check a password, limiting guesses per handle and per client address."""
@@ -137,7 +138,7 @@ class Accounts:
         raw = await self._redis.get(self.keys.session(token_hash(token)))
         if not raw:
             return None
-        session = session_decoder.decode(raw)
+        session = session_decoder.decode(reply_bytes(raw))
         user = await self.get(session.user)
         return None if user is None or user.disabled else user
 
@@ -145,13 +146,20 @@ class Accounts:
         """Whether a token's session still exists (cheap; used by long-lived sockets)."""
         return bool(await self._redis.exists(self.keys.session(token_hash(token))))
 
+    async def sessions_alive(self, tokens: list[str]) -> list[bool]:
+        """For each token, whether its session still exists (one round trip for all of them)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for token in tokens:
+            pipe.exists(self.keys.session(token_hash(token)))
+        return [bool(alive) for alive in await pipe.execute()]
+
     async def logout(self, token: str) -> str | None:
         """End one session; returns its user id."""
         digest = token_hash(token)
         raw = await self._redis.get(self.keys.session(digest))
         if not raw:
             return None
-        session = session_decoder.decode(raw)
+        session = session_decoder.decode(reply_bytes(raw))
         pipe = self._redis.pipeline(transaction=True)
         pipe.delete(self.keys.session(digest))
         pipe.srem(self.keys.user_sessions(session.user), digest)
@@ -163,7 +171,7 @@ class Accounts:
         digests = await self._redis.smembers(self.keys.user_sessions(user_id))
         pipe = self._redis.pipeline(transaction=True)
         for digest in digests:
-            pipe.delete(self.keys.session(digest.decode()))
+            pipe.delete(self.keys.session(reply_text(digest)))
         pipe.delete(self.keys.user_sessions(user_id))
         await pipe.execute()
         return len(digests)

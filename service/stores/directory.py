@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from service.errors import ErrorCode, Reject
-from service.ids import new_id, new_invite_code, now_ms, token_hash
-from service.keys import AccountKeys
-from service.models import (
+from service.base.errors import ErrorCode, Reject
+from service.base.ids import new_id, new_invite_code, now_ms, token_hash
+from service.base.models import (
     Invite,
     Program,
     Role,
@@ -19,6 +18,8 @@ from service.models import (
     program_decoder,
     room_decoder,
 )
+from service.stores.keys import AccountKeys
+from service.stores.redis_conn import reply_bytes, reply_text
 
 MAX_NAME = 80
 
@@ -66,14 +67,14 @@ class Directory:
     async def program(self, program_id: str) -> Program | None:
         """A program by id."""
         raw = await self._redis.get(self.keys.program(program_id))
-        return program_decoder.decode(raw) if raw else None
+        return program_decoder.decode(reply_bytes(raw)) if raw else None
 
     async def programs(self, ids: list[str]) -> list[Program]:
         """Programs by id."""
         if not ids:
             return []
         raws = await self._redis.mget([self.keys.program(p) for p in ids])
-        return [program_decoder.decode(r) for r in raws if r]
+        return [program_decoder.decode(reply_bytes(r)) for r in raws if r]
 
     async def create_room(
         self, program_id: str, name: str, kind: RoomKind = RoomKind.COHORT, hosts: list[str] | None = None
@@ -97,15 +98,15 @@ class Directory:
     async def room(self, room_id: str) -> Room | None:
         """A room by id."""
         raw = await self._redis.get(self.keys.room(room_id))
-        return room_decoder.decode(raw) if raw else None
+        return room_decoder.decode(reply_bytes(raw)) if raw else None
 
     async def rooms_of_program(self, program_id: str) -> list[Room]:
         """All rooms of a program, by name."""
-        ids = sorted(m.decode() for m in await self._redis.smembers(self.keys.program_rooms(program_id)))
+        ids = sorted(reply_text(m) for m in await self._redis.smembers(self.keys.program_rooms(program_id)))
         if not ids:
             return []
         raws = await self._redis.mget([self.keys.room(r) for r in ids])
-        return sorted((room_decoder.decode(r) for r in raws if r), key=lambda room: room.name)
+        return sorted((room_decoder.decode(reply_bytes(r)) for r in raws if r), key=lambda room: room.name)
 
     async def rooms_for(self, user: User) -> list[Room]:
         """Rooms a user may enter."""
@@ -148,8 +149,17 @@ class Directory:
         left = await self._redis.decr(self.keys.invite_uses(digest))
         if left < 0:
             raise Reject(ErrorCode.NOT_FOUND, "that invite code has been used up", status=404)
-        return invite_decoder.decode(raw)
+        return invite_decoder.decode(reply_bytes(raw))
 
     async def release_invite(self, code: str) -> None:
         """Give a redemption back (the account could not be created)."""
         await self._redis.incr(self.keys.invite_uses(token_hash(code.strip().upper())))
+
+    async def demo_program(self) -> str | None:
+        """The seeded demo program's id, if the demo was seeded."""
+        raw = await self._redis.get(self.keys.demo_program)
+        return reply_text(raw) if raw else None
+
+    async def mark_demo_program(self, program_id: str) -> None:
+        """Remember the demo program, so seeding runs once."""
+        await self._redis.set(self.keys.demo_program, program_id)

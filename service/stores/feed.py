@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from channels.broker import BackendUnavailable
 from channels.envelope import Lane, pack
-from service.protocol import ServerFrame, encode
-
-
-class Refresh(msgspec.Struct, frozen=True, tag="refresh", tag_field="type"):
-    """Internal: tells a user's sockets to re-read their session or restrictions."""
-
-    what: str
-
-
-_refresh_encoder = msgspec.json.Encoder()
+from service.protocol import Refresh, RefreshWhat, ServerFrame, encode, encoder
+from service.stores.keys import AccountKeys
 
 
 class Feed:
     """Publishes to the users topic and to per-program staff topics."""
 
-    def __init__(self, redis: Redis, prefix: str, users_topic: str) -> None:
+    def __init__(self, redis: Redis, keys: AccountKeys) -> None:
         self._redis = redis
-        self.prefix = prefix
-        self.users_topic = users_topic
+        self._keys = keys
+        self.users_topic = keys.users_topic
 
     def staff_topic(self, program: str) -> str:
         """Live case events of one program, for its counselors' sockets."""
-        return f"{self.prefix}:{{p:{program}}}:staff"
+        return self._keys.staff_topic(program)
 
     async def _publish(self, topic: str, data: bytes) -> None:
         try:
@@ -42,9 +33,9 @@ class Feed:
         """Deliver a frame to every socket of one user, on every instance (priority lane)."""
         await self._publish(self.users_topic, pack(Lane.USER, encode(frame), user))
 
-    async def refresh(self, user: str, what: str) -> None:
+    async def refresh(self, user: str, what: RefreshWhat) -> None:
         """Ask a user's sockets to re-check their session or mute."""
-        await self._publish(self.users_topic, pack(Lane.USER, _refresh_encoder.encode(Refresh(what)), user))
+        await self._publish(self.users_topic, pack(Lane.USER, encoder.encode(Refresh(what)), user))
 
     async def to_staff(self, program: str, frame: ServerFrame) -> None:
         """Deliver a case event to the program's connected counselors."""

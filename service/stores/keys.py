@@ -1,4 +1,6 @@
-"""Redis keys of accounts, sessions and the program directory."""
+"""Every Redis key and topic ``service/`` builds: accounts, sessions, the directory, restrictions,
+follow-ups, user and staff topics, on-call jobs. Room keys live in ``channels/keys.py``, case and
+audit keys in ``moderation/keys.py``."""
 
 from __future__ import annotations
 
@@ -75,6 +77,32 @@ class AccountKeys:
         return f"{self.prefix}:followups:{program}"
 
     @property
+    def demo_program(self) -> str:
+        """The demo program's id, once seeded."""
+        return f"{self.prefix}:demo:program"
+
+    def staff_topic(self, program: str) -> str:
+        """Live case events of one program, for its counselors' sockets."""
+        return f"{self.prefix}:{{p:{program}}}:staff"
+
+    @property
     def users_topic(self) -> str:
         """Pub/sub topic for frames addressed to single users (all instances listen)."""
         return f"{self.prefix}:users"
+
+
+class OnCallKeys:
+    """Key names: config per program, the due set, and a job record per case (attempts run under
+    a ``channels.lease`` lease named ``oncall:<case>``)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = f"{prefix}:oncall"
+        self.due = f"{self.prefix}:due"
+
+    def config(self, program: str) -> str:
+        """A program's endpoint (msgpack)."""
+        return f"{self.prefix}:config:{program}"
+
+    def job(self, case_id: str) -> str:
+        """What the next attempt of a case sends."""
+        return f"{self.prefix}:job:{case_id}"

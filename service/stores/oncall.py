@@ -1,7 +1,7 @@
 """Urgent cases pushed at once to a program's on-call webhook: signed, retried, re-alerted until acknowledged.
 
 Durable jobs (a due set scored by next attempt ms + a job record per case, written in one MULTI) survive
-restarts and are shared by instances. Each attempt runs under a per-case SET NX PX lock and re-checks that
+restarts and are shared by instances. Each attempt runs under a per-case lease (``channels.lease``) and re-checks that
 it is still due, so exactly one instance sends it; only a worker dying mid-attempt causes a resend (receivers
 may dedupe on case id, event and ``realert``). The body has no post text and no member handle.
 """
@@ -26,9 +26,14 @@ from msgspec import Meta
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from channels.broker import BackendUnavailable
+from channels.keys import LeaseKeys
+from channels.lease import Leases
 from moderation.case_types import Case, CaseStatus, Delivery, TimelineEntry
 from moderation.cases import CaseStore
-from service.ids import now_ms
+from service.base.ids import now_ms
+from service.stores.keys import OnCallKeys
+from service.stores.redis_conn import reply_bytes, reply_first_score, reply_members
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +43,6 @@ ACTOR = "oncall"
 BACKOFF_CAP_S = 300.0
 BATCH = 50
 
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 
 class OnCallConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -93,26 +92,6 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-class OnCallKeys:
-    """Key names: config per program, the due set, a job record and an attempt lock per case."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = f"{prefix}:oncall"
-        self.due = f"{self.prefix}:due"
-
-    def config(self, program: str) -> str:
-        """A program's endpoint (msgpack)."""
-        return f"{self.prefix}:config:{program}"
-
-    def job(self, case_id: str) -> str:
-        """What the next attempt of a case sends."""
-        return f"{self.prefix}:job:{case_id}"
-
-    def lock(self, case_id: str) -> str:
-        """Held while one worker makes one attempt."""
-        return f"{self.prefix}:lock:{case_id}"
-
-
 class OnCall:
     """Durable on-call alerts for urgent cases, with a background worker."""
 
@@ -127,7 +106,8 @@ class OnCall:
         self._timeout_s = timeout_s
         # Longer than any attempt (send is bounded by timeout_s), short enough to recover from a dead worker.
         self._lock_ms = int((timeout_s + 10) * 1000)
-        self._release = redis.register_script(_RELEASE)
+        self._worker = secrets.token_hex(8)  # this sender, as the lease holder
+        self._leases = Leases(redis, LeaseKeys(prefix))
         self._wake = asyncio.Event()
         # A bare pooled transport, not AsyncClient: the client logs every request URL (tokens and all) at INFO.
         self._transport: httpx.AsyncHTTPTransport | None = None
@@ -142,7 +122,7 @@ class OnCall:
     async def config(self, program: str) -> OnCallConfig | None:
         """A program's endpoint, if any."""
         raw = await self._redis.get(self.keys.config(program))
-        return _config_decoder.decode(raw) if raw else None
+        return _config_decoder.decode(reply_bytes(raw)) if raw else None
 
     async def alert(self, case: Case) -> None:
         """Durably schedule an immediate attempt; a no-op while one is pending or after delivery."""
@@ -216,13 +196,13 @@ class OnCall:
         """Attempt every due job once; returns how long to wait before the next tick."""
         ids = await self._redis.zrangebyscore(self.keys.due, "-inf", now_ms(), start=0, num=BATCH)
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._process(raw.decode())) for raw in ids]
+            tasks = [group.create_task(self._process(case_id)) for case_id in reply_members(ids)]
         if len(ids) == BATCH:
             return 0
         head = await self._redis.zrange(self.keys.due, 0, 0, withscores=True)
         if not head:
             return self._poll_s
-        wait_s = (head[0][1] - now_ms()) / 1000
+        wait_s = (reply_first_score(head) - now_ms()) / 1000
         if wait_s <= 0:
             # Overdue: held by another worker (it handles its own retries) or newly due.
             return self._poll_s if any(t.result() for t in tasks) else 0
@@ -230,12 +210,13 @@ class OnCall:
 
     async def _process(self, case_id: str) -> bool:
         """One attempt under the case lock; True if another worker holds it."""
-        token, lock = secrets.token_hex(8), self.keys.lock(case_id)
+        lock = f"oncall:{case_id}"
         try:
-            if not await self._redis.set(lock, token, nx=True, px=self._lock_ms):
-                return True
-        except RedisError:
+            token = await self._leases.acquire(lock, self._worker, self._lock_ms)
+        except (RedisError, BackendUnavailable):
             return False  # never attempt without the lock
+        if token is None:
+            return True
         try:
             score = await self._redis.zscore(self.keys.due, case_id)
             if score is not None and score <= now_ms():  # else another worker made this attempt
@@ -243,14 +224,14 @@ class OnCall:
                 if raw is None:
                     await self._set_job(case_id, None)
                 else:
-                    await self._attempt(case_id, _job_decoder.decode(raw))
+                    await self._attempt(case_id, _job_decoder.decode(reply_bytes(raw)))
         except Exception:
             logger.exception("on-call attempt failed", extra={"case_id": case_id})
             with contextlib.suppress(RedisError):  # back off rather than spin on a job that keeps failing here
                 await self._redis.zadd(self.keys.due, {case_id: now_ms() + int(self._poll_s * 1000)}, xx=True)
         finally:
-            with contextlib.suppress(RedisError):
-                await self._release(keys=[lock], args=[token])
+            with contextlib.suppress(RedisError, BackendUnavailable):
+                await self._leases.release(lock, token)
         return False
 
     async def _attempt(self, case_id: str, job: _Job) -> None:

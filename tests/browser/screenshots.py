@@ -17,9 +17,9 @@ import httpx
 from playwright.async_api import Browser, Page, async_playwright, expect
 from redis.asyncio import Redis
 
-from service.ids import now_ms
-from service.models import Role, RoomKind
-from service.settings import Settings
+from service.base.ids import now_ms
+from service.base.models import Role, RoomKind
+from service.base.settings import Settings
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, open_room, sign_in
 from tests.helpers import Instance, Person, World, running, ws_client
 from tests.redis_server import pick_redis_url

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from service.models import Role
+from service.base.models import Role
 from tests.browser.conftest import OpenPage, messages, open_room, say, sign_in
 from tests.helpers import Instance, World
 

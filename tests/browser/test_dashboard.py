@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from service.models import Role, RoomKind
+from service.base.models import Role, RoomKind
 from tests.browser.conftest import OpenPage, open_room, say, sign_in
 from tests.helpers import Instance, World, ws_client
 from tests.redis.review_helpers import CRISIS, RELAPSE, api, post_as

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Locator, Page, expect
 
-from service.models import Role
+from service.base.models import Role
 from tests.browser.conftest import OpenPage, messages, open_room, say, sign_in
 from tests.helpers import Instance, World, ws_client
 from tests.redis.review_helpers import RELAPSE, api

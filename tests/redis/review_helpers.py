@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from service.models import Role, RoomKind
+from service.base.models import Role, RoomKind
 from tests.helpers import Instance, World, ws_client
 
 CRISIS = "I can't do this anymore, I want to kill myself tonight"

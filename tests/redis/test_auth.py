@@ -6,7 +6,7 @@ import httpx
 import pytest
 import websockets
 
-from service.models import Role
+from service.base.models import Role
 from tests.helpers import Instance, World, eventually, ws_client
 
 pytestmark = pytest.mark.redis
@@ -133,9 +133,9 @@ async def test_websocket_refuses_missing_bad_expired_and_revoked_tokens(instance
                 pass
         assert refused.value.response.status_code == 403
     expiring = await instance.deps.accounts.create_session(sam.user)
-    from service.ids import token_hash
+    from service.base.ids import token_hash
 
-    await instance.deps.redis.pexpire(instance.deps.keys.session(token_hash(expiring)), 1)
+    await instance.deps.handle.client.pexpire(instance.deps.keys.session(token_hash(expiring)), 1)
     await eventually(lambda: _gone(instance, expiring))
     with pytest.raises(websockets.InvalidStatus):
         async with ws_client(instance.ws_url, expiring):

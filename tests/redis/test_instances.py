@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from service.models import RoomKind
+from service.base.models import RoomKind
 from tests.helpers import Instance, ProcessInstance, World, eventually, relaxed_rules, running, ws_client
 
 pytestmark = pytest.mark.redis
@@ -51,7 +51,7 @@ async def test_many_sockets_share_one_subscription_per_instance(instance: Instan
         for client in opened:
             await client.join(room)
         assert instance.deps.hub.subscriber_count(topic) == 6
-        numsub = await instance.deps.redis.pubsub_numsub(topic)
+        numsub = await instance.deps.handle.client.pubsub_numsub(topic)
         assert numsub[0][1] == 1
     finally:
         for c in clients:
@@ -100,7 +100,7 @@ async def test_resume_after_history_loss_says_not_recovered(instance: Instance) 
     async with ws_client(instance.ws_url, sam.token) as a:
         await a.join(room)
         cursor = (await a.post(room, "soon lost", "l1"))["id"]
-    await instance.deps.redis.delete(instance.deps.history.keys(room).stream)
+    await instance.deps.handle.client.delete(instance.deps.history.keys(room).stream)
     async with ws_client(instance.ws_url, sam.token) as a:
         await a.join(room)
         await a.post(room, "after the loss", "l2")
@@ -117,7 +117,7 @@ async def test_resume_from_trimmed_history_says_not_recovered(instance: Instance
     async with ws_client(instance.ws_url, sam.token) as a:
         await a.join(room)
         ids = [(await a.post(room, f"m{i}", f"m{i}"))["id"] for i in range(6)]
-    await instance.deps.redis.xtrim(instance.deps.history.keys(room).stream, maxlen=2, approximate=False)
+    await instance.deps.handle.client.xtrim(instance.deps.history.keys(room).stream, maxlen=2, approximate=False)
     async with ws_client(instance.ws_url, sam.token) as a:
         joined = await a.join(room, after=ids[1])
         assert joined["recovered"] is False
@@ -151,7 +151,7 @@ async def test_slow_consumer_is_cut_off_without_delaying_others(  # type: ignore
             total = 0
 
             async def cut_off() -> bool:
-                return not any(c.user.handle == "slow" for c in inst.deps.connections)
+                return not any(c.user.handle == "slow" for c in inst.live.connections)
 
             while not await cut_off():
                 await p.send({"type": "post", "room": room, "text": text, "client_id": f"c{total}"})

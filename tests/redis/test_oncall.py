@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from channels.keys import LeaseKeys
+from channels.lease import Leases
 from moderation.case_types import Case, CasePost, CaseSource, CaseStatus, Delivery
 from moderation.cases import CaseStore
-from service.ids import new_id, now_ms
-from service.oncall import OnCall, OnCallConfig, public_config, signature
+from service.base.ids import new_id, now_ms
+from service.stores.oncall import OnCall, OnCallConfig, public_config, signature
 from tests.helpers import eventually
 from tests.redis_server import free_port
 
@@ -91,7 +93,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture
 def store(redis: Redis, prefix: str) -> CaseStore:
     """The case store under the test prefix."""
-    return CaseStore(redis, prefix)
+    return CaseStore(redis, prefix, Leases(redis, LeaseKeys(prefix)))
 
 
 @pytest.fixture
@@ -108,7 +110,8 @@ def make_oncall(redis: Redis, prefix: str, store: CaseStore, announced: list[tup
         announced.append((case.id, event, case.delivery.status if case.delivery else ""))
 
     def make(client: Redis | None = None, poll: float = 0.05) -> OnCall:
-        return OnCall(client or redis, prefix, CaseStore(client, prefix) if client else store, announce,
+        cases = CaseStore(client, prefix, Leases(client, LeaseKeys(prefix))) if client else store
+        return OnCall(client or redis, prefix, cases, announce,
                       backoff_base_s=0.05, poll_interval_s=poll, timeout_s=2.0)
 
     return make

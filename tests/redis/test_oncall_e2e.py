@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.models import Role
+from service.base.models import Role
 from tests.helpers import Instance, World, eventually
 from tests.redis.review_helpers import CRISIS, api, case_for, post_as, program_world
 from tests.redis.test_oncall import SECRET, Receiver, receiver

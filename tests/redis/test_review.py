@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.ids import now_ms
+from service.base.ids import now_ms
 from tests.helpers import Instance, ws_client
 from tests.redis.review_helpers import CRISIS, RELAPSE, api, case_for, post_as, program_world
 

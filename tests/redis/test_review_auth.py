@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from service.ids import now_ms
-from service.models import Role
+from service.base.ids import now_ms
+from service.base.models import Role
 from tests.helpers import Instance, World
 from tests.redis.review_helpers import CRISIS, RELAPSE, api, case_for, post_as, program_world
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from channels.keys import LeaseKeys
 from tests.helpers import Instance, eventually, running
 from tests.redis.review_helpers import CRISIS, RELAPSE, api, case_for, post_as, program_world
 from tests.redis_server import RedisProcess
@@ -26,7 +27,7 @@ async def test_lease_expires_and_another_counselor_can_claim(instance: Instance)
         assert taken.status_code == 409 and lee in taken.json()["error"]["detail"]
         assert (await kim_api.post(f"/api/cases/{case_id}/warn", json={"text": "hi"})).status_code == 409
         # Lee walks away: the lease runs out (shortened here so the test need not wait 15 minutes).
-        await instance.deps.redis.pexpire(instance.deps.cases.keys.lease(case_id), 50)
+        await instance.deps.handle.client.pexpire(LeaseKeys(instance.settings.key_prefix).lease(f"case:{case_id}"), 50)
         await eventually(lambda: _unclaimed(instance, case_id))
         reclaimed = await kim_api.post(f"/api/cases/{case_id}/claim", json={})
         assert reclaimed.status_code == 200 and reclaimed.json()["case"]["assignee"] == kim
@@ -89,3 +90,30 @@ async def test_open_cases_survive_app_restart_and_redis_restart_with_aof(
             async with api(inst, world, "lee") as lee:
                 detail = (await lee.get(f"/api/cases/{before[0][0]}")).json()["case"]
                 assert detail["post"]["text"] == CRISIS
+
+
+@pytest.mark.parametrize("action", ["claim", "warn", "approve", "followups"])
+async def test_a_redis_outage_during_a_review_action_answers_503_then_recovers(
+    make_settings: Callable[..., Any], redis_process_factory: Callable[..., RedisProcess], action: str,
+) -> None:
+    server = redis_process_factory(appendonly=True).start()
+    async with running(make_settings(redis_url=server.url)) as inst:
+        world = await program_world(inst)
+        await post_as(inst, world, "alex", world.rooms["cohort"].id, RELAPSE, "r-1")
+        case_id = await case_for(inst, world, "r-1")
+        bodies = {"claim": {}, "warn": {"text": "checking in"}, "approve": {},
+                  "followups": {"kind": "group", "note": "talk in group", "due": 2_000_000_000_000}}
+        async with api(inst, world, "lee") as lee:
+            server.stop(kill=True)
+            down = await lee.post(f"/api/cases/{case_id}/{action}", json=bodies[action])
+            assert down.status_code == 503, down.text
+            assert down.json()["error"]["code"] == "unavailable"
+            assert down.headers["retry-after"]
+            server.start()
+            # The client's pool reconnects by itself; the same request now goes through.
+            async def answered() -> Any:
+                response = await lee.post(f"/api/cases/{case_id}/{action}", json=bodies[action])
+                return response if response.status_code != 503 else None
+
+            back = await eventually(answered)
+            assert back.status_code in (200, 201, 409), back.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.models import Role, RoomKind
+from service.base.models import Role, RoomKind
 from tests.helpers import Instance, World, ws_client
 
 pytestmark = pytest.mark.redis

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
-from service.models import Role
-from service.seed import DEMO_PEOPLE, open_stores, seed_demo
+from service.actions.deps import Deps
+from service.actions.seed import DEMO_PEOPLE, open_stores, seed_demo
+from service.base.models import Role
+from service.base.settings import Settings
 from tests.helpers import RULES_DIR, Instance, ProcessInstance, World, eventually, running, ws_client
 
 pytestmark = pytest.mark.redis
@@ -85,14 +90,14 @@ async def test_fixture_command_writes_signed_in_members_spread_over_rooms(
 async def test_demo_seed_is_idempotent_and_has_one_account_per_role(redis_url: str, prefix: str, redis: Any) -> None:
     import msgspec
 
-    from service.settings import Settings
+    from service.base.settings import Settings
 
     settings = msgspec.structs.replace(Settings(), redis_url=redis_url, key_prefix=prefix, argon2_time_cost=1,
                                        argon2_memory_kib=1024)
     stores = await open_stores(settings)
     try:
-        first = await seed_demo(stores, prefix)
-        again = await seed_demo(stores, prefix)
+        first = await seed_demo(stores)
+        again = await seed_demo(stores)
         assert first["program"] == again["program"] and first["rooms"] == again["rooms"]
         roles = set()
         for handle, role in DEMO_PEOPLE:
@@ -151,3 +156,33 @@ async def test_logs_never_carry_message_text_passwords_or_tokens(
     everything = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     for forbidden in (secret_text, "kill myself", sam.password, "wrong-password-xyz", token, sam.token):
         assert forbidden not in everything
+
+
+async def test_a_background_loop_that_keeps_crashing_is_restarted_and_fails_readiness(
+    make_settings: Callable[..., Settings], redis: Redis, caplog: pytest.LogCaptureFixture,
+) -> None:
+    attempts = 0
+
+    async def broken_job(deps: Deps) -> None:
+        nonlocal attempts
+        attempts += 1
+        await deps.handle.ping()  # a real loop touches Redis first; this one then always fails
+        raise RuntimeError("sweeper bug")
+
+    settings = make_settings(loop_restart_base_seconds=0.01)
+    async with running(settings) as inst:
+        async with httpx.AsyncClient(base_url=inst.url) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            with caplog.at_level(logging.ERROR, logger="service.base.tasks"):
+                inst.app.state.supervisor.start("sweeper", functools.partial(broken_job, inst.deps))
+
+                async def not_ready() -> bool:
+                    response = await client.get("/readyz")
+                    return response.status_code == 503 and response.json()["failing_loops"] == ["sweeper"]
+
+                await eventually(not_ready)
+            assert attempts >= 3
+            assert inst.app.state.supervisor.states["sweeper"].restarts >= 3
+            assert any(r.exc_info and "sweeper" == getattr(r, "loop", None) for r in caplog.records)
+            # The other loops are untouched: the instance still serves.
+            assert (await client.get("/healthz")).status_code == 200

@@ -7,7 +7,7 @@ import pytest
 
 from channels.envelope import Lane, format_seq, pack, parse_seq
 from channels.keys import RoomKeys, topic_room
-from service.settings import from_env
+from service.base.settings import from_env
 
 
 def test_stream_ids_compare_numerically() -> None:

@@ -7,8 +7,8 @@ import json
 from starlette.routing import Route
 
 from service.app import create_app
-from service.openapi import build
-from service.settings import Settings
+from service.base.settings import Settings
+from service.http.openapi import build
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from service.wsproto import InboundQueue, LightEvent
+from service.realtime.wsproto import InboundQueue, LightEvent
 
 
 async def test_queue_delivers_in_order_and_wakes_a_waiting_consumer() -> None:

@@ -1,0 +1,43 @@
+"""Mutes and suspensions: durable per member, read on join and on every post's way."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from service.base.ids import now_ms
+from service.base.models import Room
+from service.stores.keys import AccountKeys
+
+
+class Restrictions:
+    """Mute and suspension records that expire by themselves (a ``None`` period lasts until lifted)."""
+
+    def __init__(self, redis: Redis, keys: AccountKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def muted_until(self, user: str) -> int:
+        """Until when (ms) the user is muted; 0 if not."""
+        raw = await self._redis.get(self._keys.mute(user))
+        return int(raw) if raw else 0
+
+    async def mute(self, user: str, minutes: int) -> int:
+        """Mute for a period; returns until when (ms)."""
+        until = now_ms() + minutes * 60_000
+        await self._redis.set(self._keys.mute(user), until, px=minutes * 60_000)
+        return until
+
+    async def suspend(self, user: str, scope: str, minutes: int | None) -> int:
+        """Suspend from ``room:<id>`` or ``program:<id>``; returns until when (ms), 0 for "until lifted"."""
+        key = self._keys.suspension(user, scope)
+        if minutes:
+            until = now_ms() + minutes * 60_000
+            await self._redis.set(key, until, px=minutes * 60_000)
+            return until
+        await self._redis.set(key, 0)
+        return 0
+
+    async def suspended_from(self, user: str, room: Room) -> bool:
+        """Whether the user may not be in this room right now (suspended from it or its program)."""
+        keys = [self._keys.suspension(user, f"room:{room.id}"), self._keys.suspension(user, f"program:{room.program}")]
+        return any(value is not None for value in await self._redis.mget(keys))
