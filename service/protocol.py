@@ -19,7 +19,9 @@ from moderation.case_types import Case, CaseSource, CaseStatus, PostState
 # Identifiers are server-made (``r_…``, ``u_…``); the pattern keeps them safe to embed in
 # Redis keys and pre-encoded frames.
 Ident = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
-StreamId = Annotated[str, Meta(max_length=41, pattern=r"^\d{1,20}-\d{1,20}$")]
+# Redis stream ids are two unsigned 64-bit numbers; 19 digits always fit, so an id the server could
+# never have made is a bad frame here instead of an error from Redis (which would read "unavailable").
+StreamId = Annotated[str, Meta(max_length=39, pattern=r"^\d{1,19}-\d{1,19}$")]
 ClientId = Annotated[str, Meta(min_length=1, max_length=64)]
 PostText = Annotated[str, Meta(min_length=1, max_length=4000)]
 Reason = Annotated[str, Meta(max_length=500)]

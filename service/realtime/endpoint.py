@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from redis.exceptions import RedisError
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from channels.broker import BackendUnavailable
@@ -43,10 +44,11 @@ def _ref_of(text: str) -> str | None:
 
 
 def _is_json(text: str) -> bool:
-    # Typed decoding can fail on the shape before it reaches a syntax error further on.
+    # Typed decoding can fail on the shape before it reaches a syntax error further on. Untyped
+    # decoding recurses per nesting level: a frame of a thousand brackets is not JSON we accept.
     try:
         msgspec.json.decode(text)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return False
     return True
 
@@ -69,7 +71,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=1008)
         return
     token = token_of(websocket)
-    user = await deps.accounts.resolve(token) if token else None
+    try:
+        user = await deps.accounts.resolve(token) if token else None
+    except BackendUnavailable:
+        await _refuse_unavailable(websocket)
+        return
     if user is None or token is None:
         await websocket.close(code=CloseCode.UNAUTHENTICATED)
         return
@@ -224,6 +230,16 @@ async def _write(conn: Connection, websocket: WebSocket, closer: _Closer) -> Non
         closer(Disconnect(CloseCode.NORMAL, "connection lost"))
     finally:
         conn.writer_running = False
+
+
+async def _refuse_unavailable(websocket: WebSocket) -> None:
+    """Redis is away during the handshake: answer 503 + retry-after (not 500), so clients back off."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        body = b'{"error":{"code":"unavailable","detail":"service briefly unavailable; try again"}}'
+        await websocket.send_denial_response(Response(body, status_code=503, media_type="application/json",
+                                                      headers={"retry-after": "2"}))
+    else:
+        await websocket.close(code=CloseCode.UNAVAILABLE)
 
 
 def _settled(owned: set[asyncio.Task[None]], task: asyncio.Task[None], conn_id: str) -> None:

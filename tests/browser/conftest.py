@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -97,3 +98,21 @@ async def say(page: Page, text: str) -> None:
 def messages(page: Page) -> Any:
     """The room's message list items (published and pending)."""
     return page.locator("ol.messages > li.msg")
+
+
+async def assert_inside_viewport(page: Page, element: Locator) -> None:
+    """The element is wholly on screen (no scrolling needed) and nothing covers it."""
+    size = page.viewport_size
+    assert size is not None
+    box = await element.bounding_box()
+    assert box is not None, "not rendered"
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] + box["width"] <= size["width"] + 0.5, (box, size)
+    assert box["y"] + box["height"] <= size["height"] + 0.5, (box, size)
+    await element.click(trial=True, timeout=2_000)  # actionable: visible, stable, receives the pointer
+
+
+async def assert_no_axe_violations(page: Page) -> None:
+    """axe-core (bundled in the package, no CDN) finds nothing on the page as it stands."""
+    results = await Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

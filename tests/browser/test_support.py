@@ -6,11 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Locator, Page, expect
 
 from service.base.models import Role
-from tests.browser.conftest import OpenPage, messages, open_room, say, sign_in
+from tests.browser.conftest import (
+    OpenPage,
+    assert_inside_viewport,
+    assert_no_axe_violations,
+    messages,
+    open_room,
+    say,
+    sign_in,
+)
 from tests.helpers import Instance, World, ws_client
 from tests.redis.review_helpers import RELAPSE, api
 
@@ -33,18 +40,6 @@ async def fill_room(instance: Instance, world: World, count: int = 50) -> None:
                 await client.post(room, f"check-in {i}: long day at work, but I made it to the meeting", f"seed-{i}")
 
 
-async def assert_inside_viewport(page: Page, element: Locator) -> None:
-    """The element is wholly on screen (no scrolling needed) and nothing covers it."""
-    size = page.viewport_size
-    assert size is not None
-    box = await element.bounding_box()
-    assert box is not None, "not rendered"
-    assert box["x"] >= 0 and box["y"] >= 0, box
-    assert box["x"] + box["width"] <= size["width"] + 0.5, (box, size)
-    assert box["y"] + box["height"] <= size["height"] + 0.5, (box, size)
-    await element.click(trial=True, timeout=2_000)  # actionable: visible, stable, receives the pointer
-
-
 async def assert_every_line_reachable(page: Page) -> Locator:
     """The crisis panel is open, focused, unscrolled, and every crisis line is tappable on screen."""
     dialog = page.locator("dialog.crisis-dialog")
@@ -59,12 +54,6 @@ async def assert_every_line_reachable(page: Page) -> Locator:
         await assert_inside_viewport(page, links.nth(i))
     await assert_inside_viewport(page, dialog.get_by_role("button", name="Close this panel"))
     return dialog
-
-
-async def assert_no_axe_violations(page: Page) -> None:
-    """axe-core (bundled in the package, no CDN) finds nothing on the page as it stands."""
-    results = await Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize(("width", "height"), VIEWPORTS)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import httpx
 import pytest
 
 from tests.helpers import Instance, World, ws_client
@@ -26,6 +28,10 @@ pytestmark = pytest.mark.redis
         (json.dumps({"type": "join", "room": "r_1", "after": "yesterday"}), "bad_frame"),
         (json.dumps({"type": "post", "room": "r_1", "text": "x" * 5000, "client_id": "big"}), "bad_frame"),
         (json.dumps({"type": "post", "room": "r_1", "text": "y" * 3000, "client_id": "z" * 65}), "bad_frame"),
+        ("[" * 1000 + "]" * 1000, "bad_json"),
+        ('{"type": "post", "room": "r_1", "client_id": "deep", "text": ' + "[" * 5000 + "]" * 5000 + "}", "bad_json"),
+        (json.dumps({"type": "join", "room": "r_1", "after": "99999999999999999999-0"}), "bad_frame"),
+        (json.dumps({"type": "report", "room": "r_1", "message": "1-99999999999999999999"}), "bad_frame"),
         (json.dumps({"type": "typing", "room": "r_notjoined"}), "not_joined"),
         (json.dumps({"type": "leave", "room": "r_notjoined"}), "not_joined"),
     ],
@@ -92,3 +98,30 @@ async def test_post_rate_limit_gives_clear_error(make_settings, redis) -> None: 
             acks = await a.expect_count("ack", 2, client_id="ok0")
             assert acks[0] == acks[1]
         assert len(await inst.deps.history.latest(room, 10)) == 3
+
+
+async def test_oversized_request_bodies_are_refused_without_being_read(instance: Instance) -> None:
+    async def send_head(head: str, body: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", instance.port)
+        try:
+            writer.write(head.encode() + body)
+            await writer.drain()
+            async with asyncio.timeout(5):
+                return await reader.readuntil(b"\r\n\r\n") + await reader.read(400)
+        finally:
+            writer.close()
+
+    # Declared 200 MB: refused from the header, after a few bytes of a body that never comes.
+    declared = await send_head(
+        "POST /api/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        "content-length: 209715200\r\n\r\n", b'{"handle": "')
+    assert declared.startswith(b"HTTP/1.1 413") and b'"too_large"' in declared
+    # Chunked with no length: refused as soon as it passes the limit, long before it ends.
+    chunk = b"a" * 65536
+    chunked = await send_head(
+        "POST /api/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        "transfer-encoding: chunked\r\n\r\n", (b"10000\r\n" + chunk + b"\r\n") * 2)
+    assert chunked.startswith(b"HTTP/1.1 413") and b'"too_large"' in chunked
+    # The instance still serves.
+    async with httpx.AsyncClient(base_url=instance.url) as client:
+        assert (await client.get("/healthz")).status_code == 200

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
 import pytest
+import websockets
 
 from service.base.models import RoomKind
 from tests.helpers import Instance, ProcessInstance, World, eventually, relaxed_rules, running, ws_client
@@ -247,3 +249,23 @@ async def test_redis_outage_gives_clear_errors_and_nothing_acknowledged_is_lost(
             await a.expect("message", text="during the outage", timeout=15)
         entries = [entry_id for entry_id, _ in await inst.deps.history.latest(room, 10)]
         assert entries[0] == before["id"] and len(entries) == 2
+
+
+async def test_with_redis_down_http_and_the_handshake_answer_503_not_500(
+    make_settings, redis_process_factory  # type: ignore[no-untyped-def]
+) -> None:
+    server = redis_process_factory(appendonly=True).start()
+    async with running(make_settings(redis_url=server.url)) as inst:
+        world = await _world(inst)
+        sam = await world.make_person("sam")
+        server.stop(kill=True)
+        headers = {"authorization": f"Bearer {sam.token}"}
+        async with httpx.AsyncClient(base_url=inst.url, timeout=10) as client:
+            me = await client.get("/api/me", headers=headers)
+            assert me.status_code == 503 and me.json()["error"]["code"] == "unavailable", me.text
+            assert me.headers["retry-after"]
+        with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+            async with ws_client(inst.ws_url, sam.token):
+                pass
+        assert refused.value.response.status_code == 503
+        assert refused.value.response.headers["retry-after"]
