@@ -18,6 +18,7 @@ class CloseCode(IntEnum):
     SLOW_CONSUMER = 4008
     UNAVAILABLE = 4013
     UNAUTHENTICATED = 4501
+    TOO_MANY_SOCKETS = 4508
     TOO_MANY_BAD_FRAMES = 4529
 
 
@@ -38,17 +39,21 @@ class ErrorCode(StrEnum):
     INVALID = "invalid"
     CONFLICT = "conflict"
     UNAUTHENTICATED = "unauthenticated"
+    UNSUPPORTED_MEDIA = "unsupported_media_type"
 
 
 class Reject(Exception):
     """Refuse one frame or request with a typed error; the connection stays open."""
 
-    def __init__(self, code: ErrorCode, detail: str, ref: str | None = None, status: int = 400) -> None:
+    def __init__(self, code: ErrorCode, detail: str, ref: str | None = None, status: int = 400,
+                 abuse: bool = False) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.ref = ref
         self.status = status
+        # Counts toward the socket's invalid-frame limit (4529) whatever its code.
+        self.abuse = abuse
 
 
 class Disconnect(Exception):

@@ -19,6 +19,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8000
     key_prefix: str = "between"
     allowed_origins: list[str] = msgspec.field(default_factory=list)
+    # Proxies (addresses or CIDR networks) whose X-Forwarded-For names the real client; none by default.
+    trusted_proxies: list[str] = msgspec.field(default_factory=list)
     cookie_secure: bool = False
     session_ttl_seconds: int = 12 * 3600
     login_max_failures: int = 5
@@ -33,6 +35,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_limit: int = 256
     max_frame_bytes: int = 16 * 1024
     bad_frame_limit: int = 20
+    sockets_per_user: int = 10  # open sockets one person may hold on one instance
+    frame_rate: float = 20.0  # frames per second one socket may send, after a burst of frame_burst
+    frame_burst: float = 60.0
+    joins_per_minute: int = 60  # joins one person may make per minute over all rooms and sockets
     bad_frame_window_seconds: int = 10
     presence_interval_seconds: float = 10.0
     loop_restart_base_seconds: float = 0.5  # first wait before a crashed background loop restarts (doubles)
@@ -54,6 +60,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.history_max_age_days * 86_400_000
 
 
+_LISTS = {"allowed_origins", "trusted_proxies"}  # comma-separated in the environment
+
+
 def from_env(environ: Mapping[str, str]) -> Settings:
     """Build settings from ``BETWEEN_*`` variables (and the conventional ``REDIS_URL``)."""
     raw: dict[str, object] = {}
@@ -64,7 +73,7 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         name = key[len(ENV_PREFIX) :].lower()
         if name not in fields:
             continue
-        raw[name] = [v.strip() for v in value.split(",") if v.strip()] if name == "allowed_origins" else value
+        raw[name] = [v.strip() for v in value.split(",") if v.strip()] if name in _LISTS else value
     if environ.get("REDIS_URL"):
         raw.setdefault("redis_url", environ["REDIS_URL"])
     return msgspec.convert(raw, Settings, strict=False)

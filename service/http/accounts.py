@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from service.actions.auth import COOKIE_NAME, current_user, token_of
+from service.actions.auth import COOKIE_NAME, current_user, origin_allowed, require_role, token_of
 from service.actions.deps import Deps, deps_of
 from service.actions.support import crisis_resources
-from service.base.errors import Reject
-from service.base.models import User
+from service.base.errors import ErrorCode, Reject
+from service.base.models import Role, User
 from service.http.common import (
     Handle,
     Password,
@@ -25,6 +25,9 @@ from service.http.common import (
     public_user,
     room_view,
 )
+from service.stores.login_guard import DEVICE_TTL_S
+
+DEVICE_COOKIE = "between_device"
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,16 +54,50 @@ def _session_response(deps: Deps, user: User, token: str, status: int = 200) -> 
     return response
 
 
+def _same_site_browser(request: Request) -> None:
+    """Sign-in and redemption from another site's page are refused (login CSRF)."""
+    if not origin_allowed(request, deps_of(request).settings):
+        raise Reject(ErrorCode.FORBIDDEN, "sign in from Between's own page", status=403)
+
+
 async def login(request: Request) -> Response:
     """Exchange a handle and password for a session (cookie and token)."""
     deps = deps_of(request)
+    _same_site_browser(request)
     body = await body_of(request, LoginBody)
-    s = deps.settings
-    user = await deps.accounts.verify_login(
-        body.handle, body.password, client_address(request), s.login_max_failures, s.login_window_seconds
-    )
+    device = request.cookies.get(DEVICE_COOKIE)
+    device_owner = await deps.login_guard.device_user(device) if device else None
+    target = await deps.accounts.by_handle(body.handle) if device_owner else None
+    known = target is not None and target.id == device_owner
+    reservation = await deps.login_guard.reserve_login(body.handle, client_address(request), known)
+    user = await deps.accounts.verify_password(body.handle, body.password)
+    await deps.login_guard.succeeded(reservation)
     token = await deps.accounts.create_session(user)
-    return _session_response(deps, user, token)
+    response = _session_response(deps, user, token)
+    if not known:
+        _set_device_cookie(deps, response, await deps.login_guard.remember_device(user.id))
+    return response
+
+
+def _set_device_cookie(deps: Deps, response: Response, token: str) -> None:
+    # Not a session: it only tells the guess limiter "this browser signed in here before".
+    response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_TTL_S, httponly=True, samesite="strict",
+                        secure=deps.settings.cookie_secure, path="/api/login")
+
+
+async def unlock_login(request: Request) -> Response:
+    """A counselor or admin lifts the sign-in brake on a member of their program (they vouch for them)."""
+    deps = deps_of(request)
+    user = await current_user(request)
+    require_role(user, Role.COUNSELOR)
+    target = await deps.accounts.get(request.path_params["user"])
+    if target is None or not set(target.programs) & set(user.programs) or (target.role.rank >= user.role.rank \
+            and user.role is not Role.ADMIN):
+        raise Reject(ErrorCode.NOT_FOUND, "no such user", status=404)
+    await deps.login_guard.unlock(target.handle)
+    for program in set(target.programs) & set(user.programs):
+        await deps.audit.record(admin_entry(program, user, "login.unlock", "", subject=target.id))
+    return json_response({"ok": True})
 
 
 async def logout(request: Request) -> Response:
@@ -102,8 +139,11 @@ async def me(request: Request) -> Response:
 async def redeem_invite(request: Request) -> Response:
     """Create a pseudonymous account from an invite code, and sign it in."""
     deps = deps_of(request)
+    _same_site_browser(request)
     body = await body_of(request, RedeemBody)
+    reservation = await deps.login_guard.reserve_redemption(client_address(request))
     invite = await deps.directory.claim_invite(body.code)
+    await deps.login_guard.succeeded(reservation)
     try:
         user = await deps.accounts.create_user(body.handle, body.password, invite.role, [invite.program])
     except Reject:
@@ -132,4 +172,5 @@ routes = [
     Route("/api/me", me),
     Route("/api/invites/redeem", redeem_invite, methods=["POST"]),
     Route("/api/rooms", my_rooms),
+    Route("/api/users/{user}/unlock-login", unlock_login, methods=["POST"]),
 ]

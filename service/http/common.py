@@ -15,6 +15,7 @@ from service.actions.deps import Deps, deps_of
 from service.base.errors import ErrorCode, Reject
 from service.base.ids import now_ms
 from service.base.models import Room, User
+from service.base.text import clean_text
 
 T = TypeVar("T")
 
@@ -50,11 +51,27 @@ async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return bytes(body)
 
 
+def _cleaned(body: T) -> T:
+    """Every text field of a decoded body through ``clean_text`` (bodies are flat Structs)."""
+    if not isinstance(body, msgspec.Struct):
+        return body
+    changes = {name: clean_text(value) for name in body.__struct_fields__
+               if isinstance(value := getattr(body, name), str) and clean_text(value) != value}
+    return msgspec.structs.replace(body, **changes) if changes else body
+
+
 async def body_of(request: Request, kind: type[T]) -> T:
-    """Decode and validate a JSON body; a bad one is a typed 400."""
+    """Decode and validate a JSON body; a bad one is a typed 400.
+
+    A body must say it is JSON: a cross-site HTML form can only send form or text/plain bodies
+    without a CORS preflight, so this alone stops form-based request forgery (login CSRF included).
+    """
     raw = await read_limited(request)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if raw and media != "application/json":
+        raise Reject(ErrorCode.UNSUPPORTED_MEDIA, "send the body as application/json", status=415)
     try:
-        return msgspec.json.decode(raw or b"{}", type=kind)
+        return _cleaned(msgspec.json.decode(raw or b"{}", type=kind))
     except msgspec.ValidationError as exc:
         raise Reject(ErrorCode.INVALID, str(exc)) from None
     except msgspec.DecodeError:

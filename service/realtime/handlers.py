@@ -12,6 +12,7 @@ from service.actions.deps import Deps
 from service.actions.reports import hide_post, report_post
 from service.base.errors import ErrorCode, Reject
 from service.base.ids import now_ms
+from service.base.text import clean_text
 from service.protocol import (
     ClientFrame,
     Hide,
@@ -43,7 +44,10 @@ async def handle_frame(deps: Deps, conn: Connection, frame: ClientFrame) -> None
     """Route one validated client frame."""
     match frame:
         case Post():
-            await handle_post(deps, conn, frame)
+            text = clean_text(frame.text)
+            if not text.strip():
+                raise Reject(ErrorCode.BAD_FRAME, "post has no visible text", ref=frame.client_id)
+            await handle_post(deps, conn, frame if text == frame.text else msgspec.structs.replace(frame, text=text))
         case Join():
             await join(deps, conn, frame)
         case Leave():
@@ -54,13 +58,15 @@ async def handle_frame(deps: Deps, conn: Connection, frame: ClientFrame) -> None
         case Ping():
             conn.send(Pong(nonce=frame.nonce))
         case Report():
-            await report(deps, conn, frame)
+            await report(deps, conn, msgspec.structs.replace(frame, reason=clean_text(frame.reason or "")))
         case Hide():
-            await hide(deps, conn, frame)
+            await hide(deps, conn, msgspec.structs.replace(frame, reason=clean_text(frame.reason or "")))
 
 
 async def join(deps: Deps, conn: Connection, frame: Join) -> None:
     """Subscribe, announce, then send history and presence; live frames that raced are deduplicated."""
+    if not conn.shared.join_allowed(deps.settings.joins_per_minute, 60.0):
+        raise Reject(ErrorCode.RATE_LIMITED, "too many joins; wait a minute", ref=frame.room, abuse=True)
     room = await deps.directory.room(frame.room)
     if room is None or not may_join(conn.user, room):
         raise Reject(ErrorCode.FORBIDDEN, "no such room, or you are not a member of it", ref=frame.room)
@@ -71,15 +77,17 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
     # The member list only mattered for the check above; thousands of sockets need not each keep a copy.
     room = msgspec.structs.replace(room, members=[])
     membership = RoomMembership(conn, room, member_key(conn.user.id, conn.user.handle, conn.user.role.value, conn.id))
+    membership.watching = frame.watch
     conn.rooms[room.id] = membership
     topic = deps.history.keys(room.id).topic
     try:
         # Subscribe first: anything published from here on reaches the membership's buffer.
         await deps.hub.attach(topic, membership)
-        await deps.presence.enter(
-            room.id, membership.member_key, conn.user.id,
-            encode(Presence(room=room.id, event="join", member=conn.member())),
-        )
+        if not frame.watch:
+            await deps.presence.enter(
+                room.id, membership.member_key, conn.user.id,
+                encode(Presence(room=room.id, event="join", member=conn.member())),
+            )
         settings = deps.settings
         recovered = True
         if frame.after is not None:
@@ -115,10 +123,11 @@ async def join(deps: Deps, conn: Connection, frame: Join) -> None:
 async def leave(deps: Deps, conn: Connection, room_id: str) -> None:
     """Unsubscribe and announce departure (idempotent)."""
     membership = conn.rooms.pop(room_id, None)
-    conn.typing_sent.pop(room_id, None)
     if membership is None:
         raise Reject(ErrorCode.NOT_JOINED, "you are not in that room", ref=room_id)
     await deps.hub.detach(deps.history.keys(room_id).topic, membership)
+    if membership.watching:
+        return
     await deps.presence.exit(
         room_id, membership.member_key, conn.user.id,
         encode(Presence(room=room_id, event="leave", member=conn.member())),

@@ -86,30 +86,24 @@ class Accounts:
         raws = await self._redis.mget([self.keys.user(u) for u in user_ids])
         return [user_decoder.decode(reply_bytes(r)) for r in raws if r]
 
+    async def in_program(self, program_id: str) -> list[User]:
+        """The program's people (accounts that still belong to it), by handle."""
+        ids = sorted(reply_text(m) for m in await self._redis.smembers(self.keys.program_users(program_id)))
+        users = [u for u in await self.get_many(ids) if program_id in u.programs]
+        return sorted(users, key=lambda u: u.handle.casefold())
+
     async def by_handle(self, handle: str) -> User | None:
         """A user by handle (case-insensitive)."""
         user_id = await self._redis.get(self.keys.handle(handle))
         return await self.get(reply_text(user_id)) if user_id else None
 
-    async def verify_login(self, handle: str, password: str, client: str, max_failures: int, window_s: int) -> User:
-        """Check a password, limiting guesses per handle and per client address."""
-        subjects = [self.keys.login_failures(f"h:{handle.casefold()}"), self.keys.login_failures(f"ip:{client}")]
-        counts = await self._redis.mget(subjects)
-        # An address gets more room than one handle: clinics share Wi-Fi.
-        limits = [max_failures, max_failures * 4]
-        for raw, limit in zip(counts, limits, strict=True):
-            if raw is not None and int(raw) >= limit:
-                raise Reject(ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again later", status=429)
+    async def verify_password(self, handle: str, password: str) -> User:
+        """The account if the password is right (as slow for a wrong handle as for a wrong password).
+        Callers reserve the attempt first (``LoginGuard``): this method counts nothing."""
         user = await self.by_handle(handle) if HANDLE_PATTERN.match(handle) else None
         ok = await asyncio.to_thread(self._verify, user.password_hash if user else "", password)
         if not ok or user is None or user.disabled:
-            pipe = self._redis.pipeline(transaction=False)
-            for key in subjects:
-                pipe.incr(key)
-                pipe.expire(key, window_s)
-            await pipe.execute()
             raise Reject(ErrorCode.UNAUTHENTICATED, "wrong handle or password", status=401)
-        await self._redis.delete(subjects[0])
         return user
 
     def _verify(self, stored: str, password: str) -> bool:

@@ -32,13 +32,16 @@ def _check_name(name: str) -> str:
 
 
 def may_join(user: User, room: Room) -> bool:
-    """Least privilege: your program's open rooms, rooms you were added to, staff rooms for staff."""
-    if user.id in room.members or user.id in room.hosts:
-        return True
+    """Least privilege: your program's open rooms, rooms you were added to, staff rooms for staff.
+
+    The program and the room's kind are checked before any list: a member can never be in a staff
+    room, whatever a member list says (however it came to say it)."""
     if room.program not in user.programs:
         return False
     if room.kind is RoomKind.STAFF:
         return user.role.rank >= Role.MENTOR.rank
+    if user.id in room.members or user.id in room.hosts:
+        return True
     # Rooms with a member list are cohort-restricted; counselors and admins of the program may enter.
     return not room.members or user.role.is_staff
 
@@ -75,6 +78,17 @@ class Directory:
             return []
         raws = await self._redis.mget([self.keys.program(p) for p in ids])
         return [program_decoder.decode(reply_bytes(r)) for r in raws if r]
+
+    async def find_programs(self, id_or_name: str) -> list[Program]:
+        """The program with this id, else every program with this name (case-insensitive), oldest first."""
+        wanted = id_or_name.strip()
+        by_id = await self.program(wanted)
+        if by_id is not None:
+            return [by_id]
+        # Only admin tools look programs up by name, and a deployment has few programs: a scan is fine.
+        ids = sorted(reply_text(m) for m in await self._redis.smembers(self.keys.programs))
+        named = [p for p in await self.programs(ids) if p.name.casefold() == wanted.casefold()]
+        return sorted(named, key=lambda p: (p.created, p.id))
 
     async def create_room(
         self, program_id: str, name: str, kind: RoomKind = RoomKind.COHORT, hosts: list[str] | None = None

@@ -40,7 +40,7 @@ async def test_bad_logins_are_refused_then_rate_limited(instance: Instance, worl
             await _login(client, "sam", "still wrong")
         limited = await _login(client, "sam", "correct horse battery")
         assert limited.status_code == 429
-        malformed = await client.post("/api/login", content=b"{not json")
+        malformed = await client.post("/api/login", content=b"{not json", headers={"content-type": "application/json"})
         assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "bad_json"
         missing = await client.post("/api/login", json={"handle": "sam"})
         assert missing.status_code == 400 and missing.json()["error"]["code"] == "invalid"

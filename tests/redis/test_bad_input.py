@@ -125,3 +125,22 @@ async def test_oversized_request_bodies_are_refused_without_being_read(instance:
     # The instance still serves.
     async with httpx.AsyncClient(base_url=instance.url) as client:
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_posts_reach_the_room_without_controls_or_direction_overrides(
+    instance: Instance, world: World
+) -> None:
+    sam = await world.make_person("sam")
+    alex = await world.make_person("alex")
+    room = world.rooms["cohort"].id
+    async with ws_client(instance.ws_url, sam.token) as a, ws_client(instance.ws_url, alex.token) as b:
+        await a.join(room)
+        await b.join(room)
+        await a.post(room, "made it through today \u202etxet desrever\x1b[2J\x00 🎉 שלום", "clean-1")
+        seen = await b.expect("message", room=room)
+        assert seen["text"] == "made it through today txet desrever[2J 🎉 שלום"
+        stored = [entry for entry in await instance.deps.history.latest(room, 5)]
+        assert b"\\u202e" not in stored[-1][1] and "\u202e".encode() not in stored[-1][1]
+        await a.send({"type": "post", "room": room, "text": "\u202e\u2066\x00", "client_id": "clean-2"})
+        refused = await a.expect("error", ref="clean-2")
+        assert refused["code"] == "bad_frame"
