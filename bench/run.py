@@ -124,12 +124,14 @@ class Deployment:
             **os.environ, "REDIS_URL": redis_url, "BETWEEN_KEY_PREFIX": self.prefix,
             "BETWEEN_POST_RATE_LIMIT": str(RATE_LIMIT), "BETWEEN_POST_RATE_WINDOW_SECONDS": "10",
             "BETWEEN_RULES_DIR": str(rules), "BETWEEN_LOG_LEVEL": "WARNING", "BETWEEN_DATA_DIR": str(self.tmp / "var"),
+            # A load generator's sender posts far faster than a person: lift the per-socket frame budget.
+            "BETWEEN_FRAME_RATE": "1000000", "BETWEEN_FRAME_BURST": "1000000",
         }
 
     def settings(self) -> dict[str, str]:
         """The environment overrides, for the record."""
         keys = ("BETWEEN_KEY_PREFIX", "BETWEEN_POST_RATE_LIMIT", "BETWEEN_POST_RATE_WINDOW_SECONDS",
-                "BETWEEN_LOG_LEVEL")
+                "BETWEEN_LOG_LEVEL", "BETWEEN_FRAME_RATE", "BETWEEN_FRAME_BURST")
         return {k: self.env[k] for k in keys} | {"BETWEEN_RULES_DIR": "copy of moderation/rules, flood thresholds "
                                                                        f"{RATE_LIMIT}"}
 

@@ -148,6 +148,14 @@ class History:
         before, after = await self._call(pipe.execute())
         return [_entry(row) for row in reversed(before)], [_entry(row) for row in after]
 
+    async def newest_ids(self, rooms: list[str]) -> list[str | None]:
+        """Each room's newest entry id (None for an empty room), in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        for room in rooms:
+            pipe.xrevrange(self.keys(room).stream, count=1)
+        rows = await self._call(pipe.execute())
+        return [_entry(found[0])[0] if found else None for found in rows]
+
     async def count_since(self, room: str, since_ms: int, cap: int) -> int:
         """How many entries arrived at or after ``since_ms`` (counted up to ``cap``)."""
         rows = await self._call(self._redis.xrange(self.keys(room).stream, min=f"{since_ms}-0", count=cap))

@@ -20,6 +20,11 @@ from channels.wsframe import text_frame
 logger = logging.getLogger(__name__)
 
 ResyncSource = Callable[[str, Seq], Awaitable[list[tuple[Seq, bytes]]]]
+# The newest history id of each topic (None: empty), for the periodic position check.
+PositionSource = Callable[[list[str]], Awaitable[list[Seq | None]]]
+
+# A topic whose history was empty when it was joined resyncs from the very start.
+ORIGIN: Seq = (0, 0)
 
 
 class Subscriber(Protocol):
@@ -31,7 +36,7 @@ class Subscriber(Protocol):
 
 
 class _Topic:
-    __slots__ = ("held", "last_seq", "lock", "resync_from", "subscribers", "subscription")
+    __slots__ = ("gap_from", "held", "last_seq", "lock", "resync_from", "subscribers", "subscription")
 
     def __init__(self) -> None:
         self.subscribers: set[Subscriber] = set()
@@ -42,6 +47,8 @@ class _Topic:
         # While the broker reconnects, live frames wait here until history has filled the gap.
         self.resync_from: Seq | None = None
         self.held: list[tuple[bytes, str, bytes]] | None = None
+        # A resync that failed: the gap starts here, and the next position check fills it.
+        self.gap_from: Seq | None = None
 
 
 class Hub:
@@ -54,6 +61,7 @@ class Hub:
         self._broker: Broker | None = None
         self._users_subscription = AsyncExitStack()
         self.resync_source: ResyncSource | None = None
+        self.position_source: PositionSource | None = None
 
     def bind(self, broker: Broker) -> None:
         """Attach the broker (built after the hub because it calls ``dispatch``)."""
@@ -128,6 +136,10 @@ class Hub:
                 del self._users[user]
 
 
+    def live_topics_ready(self) -> bool:
+        """No topic is holding live frames for a replay (the broker is not mid-reconnect)."""
+        return all(entry.held is None for entry in self._topics.values())
+
     def topics(self) -> list[str]:
         """Topics with local subscribers."""
         return list(self._topics)
@@ -148,7 +160,7 @@ class Hub:
         for entry in self._topics.values():
             if entry.held is None:
                 entry.held = []
-                entry.resync_from = entry.last_seq
+                entry.resync_from = entry.last_seq or ORIGIN
 
     def dispatch(self, topic: str, data: bytes) -> None:
         """Broker callback: unpack once, deliver to every local subscriber."""
@@ -180,24 +192,57 @@ class Hub:
             sub.deliver(seq, frame, priority)
 
     async def on_resubscribed(self, topics: list[str]) -> None:
-        """After a broker reconnect: replay history since the loss, then release held live frames."""
+        """After a broker reconnect: replay history since the loss, then release held live frames.
+        A replay that fails is not dropped: the gap is remembered and the next position check fills it."""
         for topic in topics:
             entry = self._topics.get(topic)
             if entry is None:
                 continue
-            missed: list[tuple[Seq, bytes]] = []
-            if self.resync_source is not None and entry.resync_from is not None:
-                try:
-                    missed = await self.resync_source(topic, entry.resync_from)
-                except Exception:
-                    logger.exception("resync failed", extra={"topic": topic})
-            for seq, frame in missed:
-                if entry.last_seq is None or seq > entry.last_seq:
-                    entry.last_seq = seq
-                for sub in list(entry.subscribers):
-                    sub.deliver(seq, frame, False)
+            start = entry.resync_from
+            replayed = await self._replay(topic, entry, start) if start is not None else True
             held, entry.held, entry.resync_from = entry.held or [], None, None
+            if not replayed:
+                entry.gap_from = start if entry.gap_from is None else min(entry.gap_from, start or ORIGIN)
             for lane, ident, frame in held:
                 self._deliver(entry, lane, ident, frame)  # subscribers drop what the replay already sent
-            if missed:
-                logger.info("resynced topic after reconnect", extra={"topic": topic, "count": len(missed)})
+
+    async def _replay(self, topic: str, entry: _Topic, start: Seq) -> bool:
+        """Deliver history after ``start``; False if it could not be read."""
+        if self.resync_source is None:
+            return True
+        try:
+            missed = await self.resync_source(topic, start)
+        except Exception:
+            logger.warning("resync failed; the position check will retry", extra={"topic": topic}, exc_info=True)
+            return False
+        for seq, frame in missed:
+            if entry.last_seq is None or seq > entry.last_seq:
+                entry.last_seq = seq
+            for sub in list(entry.subscribers):
+                sub.deliver(seq, frame, False)
+        if missed:
+            logger.info("resynced topic", extra={"topic": topic, "count": len(missed)})
+        return True
+
+    async def check_positions(self) -> int:
+        """Compare each topic's newest history id with the newest one delivered here, and replay any
+        gap that nothing else noticed (a lost publication, a failed resync). Returns topics repaired.
+
+        Safe against frames still in flight: subscribers drop what they already have, by id."""
+        if self.position_source is None:
+            return 0
+        topics = [t for t, e in self._topics.items() if e.held is None and e.subscribers]
+        if not topics:
+            return 0
+        newest = await self.position_source(topics)
+        repaired = 0
+        for topic, head in zip(topics, newest, strict=True):
+            entry = self._topics.get(topic)
+            if entry is None or entry.held is not None:
+                continue
+            behind = head is not None and (entry.last_seq is None or head > entry.last_seq)
+            start = entry.gap_from if entry.gap_from is not None else (entry.last_seq or ORIGIN)
+            if (behind or entry.gap_from is not None) and await self._replay(topic, entry, start):
+                entry.gap_from = None
+                repaired += behind
+        return repaired

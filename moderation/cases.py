@@ -53,6 +53,18 @@ class CaseLeases(Protocol):
         ...
 
 
+# KEYS: case, open index, all index, [author index]; ARGV: record, id, priority, created.
+_OPEN = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+  if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2]) end
+  return 1
+end
+return 0
+"""
+
+
 class CaseStore:
     """Reads and writes cases; callers publish live events."""
 
@@ -60,19 +72,25 @@ class CaseStore:
         self._redis = redis
         self.keys = CaseKeys(prefix)
         self._leases = leases
+        self._open = redis.register_script(_OPEN)
 
     async def open(self, case: Case) -> bool:
-        """Store a new case; False (and nothing changes) if that id exists already (a retry)."""
-        if not await self._redis.set(self.keys.case(case.id), case_encoder.encode(case), nx=True):
-            return False
-        pipe = self._redis.pipeline(transaction=True)
+        """Store a new case and index it in one atomic step (a crash leaves both or neither);
+        False, and nothing changes, if that id exists already (a retry)."""
+        keys = [self.keys.case(case.id), self.keys.open_cases(case.program), self.keys.all_cases(case.program),
+                self.keys.author_cases(case.author_id) if case.author_id else ""]
         score = priority_score(case.urgent, case.severity, case.created)
-        pipe.zadd(self.keys.open_cases(case.program), {case.id: score})
-        pipe.zadd(self.keys.all_cases(case.program), {case.id: case.created})
-        if case.author_id:
-            pipe.zadd(self.keys.author_cases(case.author_id), {case.id: case.created})
-        await pipe.execute()
-        return True
+        created = await self._open(keys=keys[:4] if case.author_id else keys[:3],
+                                   args=[case_encoder.encode(case), case.id, score, case.created])
+        return bool(created)
+
+    async def steps_done(self, case_id: str) -> set[str]:
+        """Which follow-up steps of opening a case (audit, announce, alert) have completed."""
+        return {_text(m) for m in await self._redis.smembers(self.keys.open_steps(case_id))}
+
+    async def mark_step(self, case_id: str, step: str) -> None:
+        """Record that one follow-up step of opening a case completed (so a retry skips only that)."""
+        await self._redis.sadd(self.keys.open_steps(case_id), step)
 
     async def get(self, case_id: str) -> Case | None:
         """A case with its live claim state."""

@@ -13,6 +13,10 @@ class CaseKeys:
         """A case record."""
         return f"{self.prefix}:case:{case_id}"
 
+    def open_steps(self, case_id: str) -> str:
+        """Which steps after storing a new case (audit, announce, alert) are done: a retry does the rest."""
+        return f"{self.prefix}:case:{case_id}:steps"
+
     def lock(self, case_id: str) -> str:
         """Short write lock serialising updates of one case record."""
         return f"{self.prefix}:case:{case_id}:lock"

@@ -38,7 +38,7 @@ from service.base import logs
 from service.base.errors import ErrorCode, Reject
 from service.base.settings import Settings
 from service.base.tasks import Supervisor
-from service.http import accounts, admin, health, openapi, rooms
+from service.http import accounts, admin, health, held, openapi, outreach, rooms
 from service.http import review as review_api
 from service.http.common import json_response
 from service.protocol import encode
@@ -50,10 +50,12 @@ from service.stores.directory import Directory
 from service.stores.feed import Feed
 from service.stores.followups import Followups
 from service.stores.keys import AccountKeys
+from service.stores.login_guard import LoginGuard
 from service.stores.messages import history_frames
 from service.stores.oncall import OnCall
 from service.stores.redis_conn import open_redis
 from service.stores.restrictions import Restrictions
+from service.stores.threads import Threads
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,10 @@ SECURITY_HEADERS = [
 class SecurityHeaders:
     """Adds a strict CSP and friends to every HTTP response (pure ASGI: no per-request overhead)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, https: bool = False) -> None:
         self.app = app
+        # Behind HTTPS (secure cookies on), browsers are told to never come back over plain HTTP.
+        self.extra = [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")] if https else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap ``send`` for HTTP responses."""
@@ -87,6 +91,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
+                headers.extend(self.extra)
                 if scope["path"].startswith("/api/"):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
@@ -142,7 +147,9 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
         moderator=moderator, cases=cases, audit=audit, feed=feed, casework=casework, oncall=oncall,
         instance_id=instance_id,
         restrictions=Restrictions(redis, keys), followups=Followups(redis, keys),
+        login_guard=LoginGuard(redis, keys, settings.login_max_failures, settings.login_window_seconds),
         post_rate=RateLimit(settings.post_rate_limit, settings.post_rate_window_seconds * 1000),
+        threads=Threads(redis, keys, settings.idempotency_ttl_seconds * 1000),
     )
     for key, value in overrides.items():
         setattr(deps, key, value)
@@ -154,7 +161,12 @@ async def build_deps(settings: Settings, **overrides: Any) -> Deps:
         messages, _ = history_frames(room, entries, hidden)
         return [(parse_seq(m.id), text_frame(encode(m))) for m in messages]
 
+    async def positions(topics: list[str]) -> list[Seq | None]:
+        newest = await history.newest_ids([topic_room(prefix, topic) for topic in topics])
+        return [parse_seq(found) if found else None for found in newest]
+
     hub.resync_source = resync
+    hub.position_source = positions
     await broker.start()
     await hub.start()
     return deps
@@ -212,6 +224,7 @@ def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
     static_dir = Path(settings.static_dir) if settings.static_dir else STATIC_DIR
     routes: list[Any] = [
         *health.routes, *accounts.routes, *admin.routes, *rooms.routes, *review_api.routes,
+        *outreach.routes, *held.routes,
         Route("/api/openapi.json", openapi.openapi),
         WebSocketRoute("/ws", websocket_endpoint),
     ]
@@ -219,7 +232,7 @@ def create_app(settings: Settings, **overrides: Any) -> WebSocketFastPath:
         routes.append(Mount("/", app=StaticFiles(directory=static_dir, html=True), name="static"))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders, https=settings.cookie_secure)],
         exception_handlers={Reject: reject_handler, BackendUnavailable: unavailable_handler},
         lifespan=lifespan,
     )

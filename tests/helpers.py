@@ -21,6 +21,8 @@ import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from moderation.linear import shipped_classifier
+from moderation.pipeline import Moderator
 from service.actions.deps import Deps
 from service.app import create_app
 from service.base.models import Role, Room, RoomKind, User
@@ -45,6 +47,23 @@ async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+_MODERATORS: dict[tuple[str | None, str | None, bool], Moderator] = {}
+
+
+async def shared_moderator(settings: Settings) -> Moderator:
+    """One loaded Moderator per rule set for the whole test run: loading the rules takes seconds, and
+    a test that edits rules gives its instance its own rules_dir (so it gets its own Moderator)."""
+    key = (settings.rules_dir, settings.policy_file, settings.moderation_model)
+    if key not in _MODERATORS:
+        _MODERATORS[key] = await asyncio.to_thread(
+            Moderator.load,
+            Path(settings.rules_dir) if settings.rules_dir else None,
+            Path(settings.policy_file) if settings.policy_file else None,
+            classifier=shipped_classifier() if settings.moderation_model else None,
+        )
+    return _MODERATORS[key]
 
 
 @dataclass
@@ -89,11 +108,14 @@ class Instance:
 async def running(settings: Settings, **overrides: Any) -> AsyncIterator[Instance]:
     """Serve ``create_app(settings)`` in this event loop on a free port."""
     port = free_port()
+    if "moderator" not in overrides:
+        overrides["moderator"] = await shared_moderator(settings)
     app = create_app(settings, **overrides)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", **server_options(settings))
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started or task.done(), timeout=10)
+    # Generous: a loaded CI machine can take a while to start an instance; this is a bound, not a wait.
+    await eventually(lambda: server.started or task.done(), timeout=30)
     if task.done():
         task.result()
     instance = Instance(settings, port, server, task, app)

@@ -54,27 +54,40 @@ class Casework:
         self.on_urgent: list[UrgentHook] = []
 
     async def open(self, case: Case, actor: str, actor_role: str = "system", actor_handle: str = "") -> bool:
-        """Store, audit and announce a case; False if it already existed (nothing repeated)."""
-        if not await self.cases.open(case):
+        """Store, audit, announce and (if urgent) alert; False if the case already existed.
+
+        Repair-safe: storing and indexing are one atomic step, and each later step is marked when
+        done, so a retry after a crash half-way (the same post or report again: the case id is
+        derived from it) finishes exactly the steps that did not happen. A flag is never lost half-way.
+        """
+        created = await self.cases.open(case)
+        done = set() if created else await self.cases.steps_done(case.id)
+        if not created and {"audit", "announce", "alert"} <= done:
             return False
-        first_rule = case.reasons[0].rule if case.reasons else None
-        await self.audit.record(
-            AuditEntry(
-                ts=now_ms(), program=case.program, actor=actor, actor_role=actor_role, actor_handle=actor_handle,
-                action=f"case.open.{case.source}",
-                case=case.id, subject=case.author_id, room=case.room, message=case.message_id, rule=first_rule,
-                categories=case.categories,
+        if "audit" not in done:
+            first_rule = case.reasons[0].rule if case.reasons else None
+            await self.audit.record(
+                AuditEntry(
+                    ts=now_ms(), program=case.program, actor=actor, actor_role=actor_role, actor_handle=actor_handle,
+                    action=f"case.open.{case.source}",
+                    case=case.id, subject=case.author_id, room=case.room, message=case.message_id, rule=first_rule,
+                    categories=case.categories,
+                )
             )
-        )
-        await self.announce(case, "new")
+            await self.cases.mark_step(case.id, "audit")
+        if "announce" not in done:
+            await self.announce(case, "new")
+            await self.cases.mark_step(case.id, "announce")
+        if "alert" not in done:
+            for hook in self.on_urgent if case.urgent else ():
+                await hook(case)  # on-call scheduling is itself idempotent
+            await self.cases.mark_step(case.id, "alert")
         logger.info(
-            "case opened",
+            "case opened" if created else "case opening completed on retry",
             extra={"case_id": case.id, "program": case.program, "room_id": case.room, "source": case.source.value,
                    "urgent": case.urgent},
         )
-        for hook in self.on_urgent if case.urgent else ():
-            await hook(case)
-        return True
+        return created
 
     async def announce(self, case: Case, event: str) -> None:
         """Push a case event to the program's counselors on every instance."""

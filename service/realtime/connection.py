@@ -56,10 +56,35 @@ class PostActivity:
         self.links: deque[float] = deque(maxlen=64)
 
 
+class UserState:
+    """What all of one person's sockets on this instance share, so that opening more sockets buys no
+    more typing notices, joins or repeated posts than one socket gets."""
+
+    __slots__ = ("activity", "bad_frames", "joins", "sockets", "typing_sent")
+
+    def __init__(self) -> None:
+        self.sockets = 0
+        self.bad_frames: deque[float] = deque()
+        self.activity = PostActivity()
+        self.typing_sent: dict[str, float] = {}
+        self.joins: deque[float] = deque(maxlen=64)
+
+    def join_allowed(self, limit: int, window_s: float) -> bool:
+        """At most ``limit`` joins per window over all rooms (join/leave cycling floods presence)."""
+        now = time.monotonic()
+        joins = self.joins
+        while joins and now - joins[0] > window_s:
+            joins.popleft()
+        if len(joins) >= limit:
+            return False
+        joins.append(now)
+        return True
+
+
 class RoomMembership:
     """A socket's membership of one room; drops chat it has already delivered."""
 
-    __slots__ = ("buffer", "conn", "cursor", "joining", "member_key", "room")
+    __slots__ = ("buffer", "conn", "cursor", "joining", "member_key", "room", "watching")
 
     def __init__(self, conn: Connection, room: Room, member_key: str) -> None:
         self.conn = conn
@@ -68,6 +93,7 @@ class RoomMembership:
         self.cursor: Seq | None = None
         self.joining = True
         self.buffer: list[tuple[Seq | None, bytes, bool]] = []
+        self.watching = False  # receives the room without being in its presence
 
     def deliver(self, seq: Seq | None, frame: bytes, priority: bool) -> None:
         """Hub callback: queue a frame unless it was already sent (resume overlap)."""
@@ -94,17 +120,19 @@ class Connection:
 
     def __init__(
         self, conn_id: str, user: User, token: str, outbox_limit: int, on_slow: Callable[[], None],
-        raw: RawSocket | None = None, flusher: Flusher | None = None,
+        raw: RawSocket | None = None, flusher: Flusher | None = None, shared: UserState | None = None,
     ) -> None:
         self.id = conn_id
         self.user = user
         self.token = token
         self.outbox = Outbox(outbox_limit)
         self.rooms: dict[str, RoomMembership] = {}
-        self.typing_sent: dict[str, float] = {}
+        # Shared with the person's other sockets here (set by the endpoint); a lone socket has its own.
+        self.shared = shared if shared is not None else UserState()
+        # Frame budget: a token bucket refilled at frame_rate per second (set by the endpoint).
+        self._tokens = 0.0
+        self._tokens_at = 0.0
         # Made on first use: an idle socket (most of them) should cost as little as possible.
-        self._bad_frames: deque[float] | None = None
-        self._activity: PostActivity | None = None
         self.muted_until = 0
         self.refresh_requested: Callable[[bytes], None] | None = None
         self.close_with: Callable[[Disconnect], None] | None = None
@@ -117,10 +145,8 @@ class Connection:
 
     @property
     def activity(self) -> PostActivity:
-        """Recent posting of this socket (for spam context)."""
-        if self._activity is None:
-            self._activity = PostActivity()
-        return self._activity
+        """Recent posting of this person on this instance, over all their sockets (for spam context)."""
+        return self.shared.activity
 
     def member(self) -> Member:
         """How others see this person in presence lists."""
@@ -173,18 +199,27 @@ class Connection:
     def count_bad_frame(self, limit: int, window_s: float) -> bool:
         """Record a bad frame; True when the socket has sent too many."""
         now = time.monotonic()
-        if self._bad_frames is None:
-            self._bad_frames = deque()
-        bad = self._bad_frames
+        bad = self.shared.bad_frames  # per person: more sockets buy no more invalid frames
         bad.append(now)
         while bad and now - bad[0] > window_s:
             bad.popleft()
         return len(bad) > limit
 
     def typing_allowed(self, room: str, interval_s: float) -> bool:
-        """At most one typing notice per room per interval."""
+        """At most one typing notice per person per room per interval, however many sockets they open."""
         now = time.monotonic()
-        if now - self.typing_sent.get(room, 0.0) < interval_s:
+        sent = self.shared.typing_sent
+        if now - sent.get(room, 0.0) < interval_s:
             return False
-        self.typing_sent[room] = now
+        sent[room] = now
+        return True
+
+    def frame_allowed(self, rate: float, burst: float) -> bool:
+        """Take one frame from this socket's budget (``burst`` at once, ``rate`` per second after)."""
+        now = time.monotonic()
+        self._tokens = min(burst, self._tokens + (now - self._tokens_at) * rate) if self._tokens_at else burst
+        self._tokens_at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
         return True

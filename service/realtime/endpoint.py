@@ -29,7 +29,7 @@ from service.realtime.wsproto import raw_socket_of
 logger = logging.getLogger(__name__)
 
 _FRAME_ERRORS = {ErrorCode.BAD_JSON, ErrorCode.BAD_FRAME, ErrorCode.UNKNOWN_TYPE, ErrorCode.TOO_LARGE,
-                 ErrorCode.BINARY, ErrorCode.NOT_JOINED}
+                 ErrorCode.BINARY, ErrorCode.NOT_JOINED, ErrorCode.FORBIDDEN}
 
 
 def _ref_of(text: str) -> str | None:
@@ -79,7 +79,18 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if user is None or token is None:
         await websocket.close(code=CloseCode.UNAUTHENTICATED)
         return
-    await websocket.accept()
+    shared = live.open_for(user.id, deps.settings.sockets_per_user)
+    if shared is None:
+        # Accepted, then closed, so a browser sees the code (a refused handshake only says "failed").
+        # Terminal range: more sockets will not help; the client should use the ones it has.
+        await websocket.accept()
+        await websocket.close(code=CloseCode.TOO_MANY_SOCKETS, reason="too many open connections")
+        return
+    try:
+        await websocket.accept()
+    except BaseException:
+        live.closed_for(user.id)
+        raise
     _forget_handshake(websocket)
     # The socket keeps only what it needs of the account (not, say, the password hash).
     user = msgspec.structs.replace(user, password_hash="")
@@ -87,7 +98,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     raw = raw_socket_of(websocket.scope)
     conn = Connection(secrets.token_hex(6), user, token, deps.settings.outbox_limit,
                       on_slow=lambda: closer(Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")),
-                      raw=raw, flusher=live.flusher)
+                      raw=raw, flusher=live.flusher, shared=shared)
     owned: set[asyncio.Task[None]] = set()  # every task this socket starts; cancelled when it closes
 
     def spawn(work: Coroutine[Any, Any, None]) -> None:
@@ -131,6 +142,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         conn.outbox.close()
         deps.hub.detach_user(user.id, conn)
         live.connections.discard(conn)
+        live.closed_for(user.id)
         await detach_staff_feeds(deps, staff_feeds)
         await leave_all(deps, conn)
         if code == CloseCode.SLOW_CONSUMER and raw is not None and not raw.writable():
@@ -184,6 +196,9 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, closer: _Clo
             return
         text = message.get("text")
         try:
+            if not conn.frame_allowed(settings.frame_rate, settings.frame_burst):
+                # Counted as a bad frame too (below): a socket that keeps flooding is closed with 4529.
+                raise Reject(ErrorCode.RATE_LIMITED, "too many frames; slow down", abuse=True)
             if text is None:
                 raise Reject(ErrorCode.BINARY, "frames must be JSON text")
             if len(text) > settings.max_frame_bytes or len(text.encode()) > settings.max_frame_bytes:
@@ -195,7 +210,7 @@ async def _read(deps: Deps, conn: Connection, websocket: WebSocket, closer: _Clo
             await handle_frame(deps, conn, frame)
         except Reject as rej:
             conn.send(Error(code=rej.code.value, detail=rej.detail, ref=rej.ref))
-            if rej.code in _FRAME_ERRORS and conn.count_bad_frame(settings.bad_frame_limit,
+            if (rej.code in _FRAME_ERRORS or rej.abuse) and conn.count_bad_frame(settings.bad_frame_limit,
                                                                    settings.bad_frame_window_seconds):
                 closer(Disconnect(CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames"))
                 return

@@ -7,7 +7,6 @@ between can repeat work but never lose a flag.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -17,6 +16,7 @@ from moderation.case_types import Case, CasePost, CaseSource, PostState
 from moderation.types import Action, PostContext, Verdict
 from service.actions.casework import reasons_of, stable_case_id
 from service.actions.deps import Deps
+from service.actions.screening import screen
 from service.actions.support import crisis_resources
 from service.base.errors import ErrorCode, Reject
 from service.base.ids import now_ms
@@ -42,12 +42,7 @@ def _context(conn: Connection) -> PostContext:
 
 async def _moderate(deps: Deps, conn: Connection, program: str, text: str) -> Verdict:
     digest = deps.moderator.digest(text)
-    ctx = _context(conn)
-    verdict = deps.moderator.moderate(text, program, ctx)
-    if not verdict.urgent and verdict.action is not Action.BLOCK and getattr(deps.moderator, "has_model", False):
-        # The statistical stage is slower than the rules: keep it off the event loop. It runs
-        # unless the rules already made the strongest call (urgent crisis, or a block).
-        verdict = await asyncio.to_thread(deps.moderator.add_model, verdict, text, program)
+    verdict = await screen(deps, text, program, _context(conn))
     activity = conn.activity
     activity.digests.append(digest)
     activity.posts.append(time.monotonic())

@@ -27,12 +27,17 @@ class StaffFeed:
         self.rooms = rooms
 
     def deliver(self, seq: Seq | None, frame: bytes, priority: bool) -> None:
-        """Forward case events (safety lane); hosts only see cases of rooms they host."""
+        """Forward case events (safety lane); hosts only see ordinary cases of rooms they host.
+
+        Crisis cases are for counselors only: a peer mentor never learns of one from this feed, even in
+        a room they host. For hosts the filter fails closed: a frame it cannot read is not forwarded."""
         if self.rooms is not None:
-            # The staff topic carries only CaseEvents (Casework.announce); a frame that is not one goes through.
-            with contextlib.suppress(msgspec.DecodeError):
-                if _case_event.decode(payload_of(frame)).case.room not in self.rooms:
-                    return
+            try:
+                case = _case_event.decode(payload_of(frame)).case
+            except msgspec.DecodeError:
+                return
+            if case.room not in self.rooms or case.urgent or "crisis" in case.categories:
+                return
         self.conn.queue(frame, True)
 
 

@@ -24,7 +24,8 @@ async def heartbeat_once(deps: Deps, live: Live) -> None:
     by_room: dict[str, list[str]] = {}
     for conn in list(live.connections):
         for room_id, membership in conn.rooms.items():
-            by_room.setdefault(room_id, []).append(membership.member_key)
+            if not membership.watching:
+                by_room.setdefault(room_id, []).append(membership.member_key)
     await deps.presence.heartbeat(by_room)
     for room_id in by_room:
         for gone in await deps.presence.sweep(room_id):
@@ -59,6 +60,8 @@ async def run(deps: Deps, live: Live) -> None:
             # Staff may edit the rule and policy files at any time; a rebuild takes a while, so off the loop.
             await asyncio.to_thread(deps.moderator.maybe_reload)
             await heartbeat_once(deps, live)
+            # A gap nothing else noticed (a lost publication, a failed resync) is found and filled here.
+            await deps.hub.check_positions()
             if beat % SESSION_CHECK_EVERY == 0:
                 await check_sessions(deps, live)
         except (RedisError, BackendUnavailable, OSError):

@@ -135,7 +135,8 @@ async def test_slow_consumer_is_cut_off_without_delaying_others(  # type: ignore
 
     import websockets
 
-    settings = make_settings(outbox_limit=8, post_rate_limit=100_000, rules_dir=str(relaxed_rules(tmp_path)))
+    settings = make_settings(outbox_limit=8, post_rate_limit=100_000, rules_dir=str(relaxed_rules(tmp_path)),
+                             frame_rate=1e6, frame_burst=1e6)  # the poster here is a load generator
     async with running(settings) as inst:
         world = await _world(inst)
         room = world.rooms["cohort"].id

@@ -12,6 +12,7 @@ from channels.broker_memory import MemoryBroker, MemoryBus
 from channels.envelope import Lane, Seq, pack
 from channels.hub import Hub
 from channels.wsframe import text_frame
+from tests.helpers import eventually
 
 Delivery = tuple[Seq | None, bytes, bool]
 
@@ -107,3 +108,73 @@ async def test_broker_loss_replays_history_then_releases_held_frames(wired: Wire
     assert calls == [("room", (1, 0))]
     await wired.sender.publish("room", chat("4-0", b"after"))
     assert await sock.take(1) == [((4, 0), text_frame(b"after"), False)]
+
+
+class History:
+    """A stand-in for the room streams (the hub only ever sees them through its two callbacks)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[tuple[Seq, bytes]]] = {}
+        self.failures = 0  # how many reads fail before they work again
+        self.reads: list[tuple[str, Seq]] = []
+
+    def add(self, topic: str, seq: Seq, body: bytes) -> None:
+        self.entries.setdefault(topic, []).append((seq, text_frame(body)))
+
+    async def after(self, topic: str, last: Seq) -> list[tuple[Seq, bytes]]:
+        self.reads.append((topic, last))
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("redis went away mid-resync")
+        return [(seq, frame) for seq, frame in self.entries.get(topic, []) if seq > last]
+
+    async def newest(self, topics: list[str]) -> list[Seq | None]:
+        return [self.entries[t][-1][0] if self.entries.get(t) else None for t in topics]
+
+
+@pytest.fixture
+def history(wired: Wired) -> History:
+    store = History()
+    wired.hub.resync_source = store.after
+    wired.hub.position_source = store.newest
+    return store
+
+
+async def test_a_room_joined_while_its_history_was_empty_still_replays(wired: Wired, history: History) -> None:
+    sock = Socket()
+    await wired.hub.attach("room", sock)  # nothing delivered yet: the hub knows no position
+    wired.bus.drop(wired.broker)
+    history.add("room", (5, 0), b"posted while the broker was away")
+    assert await sock.take(1) == [((5, 0), text_frame(b"posted while the broker was away"), False)]
+    assert history.reads == [("room", (0, 0))]
+
+
+async def test_a_failed_resync_is_retried_by_the_position_check(wired: Wired, history: History) -> None:
+    sock = Socket()
+    await wired.hub.attach("room", sock)
+    await wired.sender.publish("room", chat("1-0", b"first"))
+    assert await sock.take(1) == [((1, 0), text_frame(b"first"), False)]
+    history.add("room", (1, 0), b"first")
+    history.add("room", (2, 0), b"missed")
+    history.failures = 1
+    wired.bus.drop(wired.broker)  # the broker comes back, but the resync after it fails...
+    await eventually(lambda: history.reads == [("room", (1, 0))])
+    await eventually(wired.hub.live_topics_ready)
+    assert sock.got.empty()
+    # ...and the next position check fills the gap.
+    assert await wired.hub.check_positions() == 1
+    assert await sock.take(1) == [((2, 0), text_frame(b"missed"), False)]
+    assert history.reads[-1] == ("room", (1, 0))
+    assert await wired.hub.check_positions() == 0 and sock.got.empty()  # nothing left to repair
+
+
+async def test_the_position_check_catches_a_silently_lost_publication(wired: Wired, history: History) -> None:
+    sock = Socket()
+    await wired.hub.attach("room", sock)
+    await wired.sender.publish("room", chat("1-0", b"first"))
+    assert await sock.take(1) == [((1, 0), text_frame(b"first"), False)]
+    history.add("room", (1, 0), b"first")
+    history.add("room", (2, 0), b"in history, never published")  # no loss event: nothing else notices
+    assert await wired.hub.check_positions() == 1
+    assert await sock.take(1) == [((2, 0), text_frame(b"in history, never published"), False)]
+    assert await wired.hub.check_positions() == 0 and sock.got.empty()
