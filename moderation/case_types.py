@@ -16,6 +16,7 @@ class CaseSource(StrEnum):
     BLOCK = "block"
     REPORT = "report"
     HIDE = "hide"
+    OUTREACH = "outreach"  # a member's reply in a private check-in thread (service/actions/outreach.py)
 
 
 class CaseStatus(StrEnum):
@@ -35,6 +36,7 @@ class PostState(StrEnum):
     REMOVED = "removed"
     BLOCKED = "blocked"
     PENDING = "pending"
+    DELIVERED = "delivered"  # a private reply: already with its only readers, the program's counselors
 
 
 class CaseReason(msgspec.Struct, frozen=True):

@@ -14,7 +14,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from moderation.audit import AuditEntry
-from moderation.case_types import Case, CaseSource, CaseStatus, PostState
+from moderation.case_types import Case, CaseReason, CaseSource, CaseStatus, PostState
 
 # Identifiers are server-made (``r_…``, ``u_…``); the pattern keeps them safe to embed in
 # Redis keys and pre-encoded frames.
@@ -34,10 +34,12 @@ class _Inbound(Struct, frozen=True, forbid_unknown_fields=True, tag_field="type"
 
 
 class Join(_Inbound, frozen=True, tag="join"):
-    """Enter a room; ``after`` resumes from the last message id the client saw."""
+    """Enter a room; ``after`` resumes from the last message id the client saw. ``watch``: receive the
+    room (for unread counts) without being shown as here; joining again without it shows you."""
 
     room: Ident
     after: StreamId | None = None
+    watch: bool = False
 
 
 class Leave(_Inbound, frozen=True, tag="leave"):
@@ -241,8 +243,50 @@ class Error(_Outbound, frozen=True, tag="error"):
     ref: str | None = None
 
 
+# Private check-in threads (service/actions/outreach.py): every body or frame that carries a thread's
+# content carries this 42 CFR Part 2 redisclosure notice beside it (the short form of § 2.32).
+PART2_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+
+
+class OutreachMessage(Struct, frozen=True, omit_defaults=True):
+    """One message of a check-in thread. ``flags`` and ``crisis`` (what moderation found in a member's
+    reply) are only ever sent to counselors."""
+
+    id: str
+    author: Author
+    text: str
+    ts: int
+    flags: list[str] = msgspec.field(default_factory=list)
+    crisis: bool = False
+
+
+class ThreadSummary(Struct, frozen=True):
+    """A check-in thread without its messages. ``unread``: for the member, a counselor's message not yet
+    opened; for counselors, a reply from the member nobody has answered yet. ``cases`` (counselors only):
+    the case it was started from and any its replies opened."""
+
+    id: str
+    program: str
+    program_name: str
+    member: Author
+    started_by: str
+    created: int
+    updated: int
+    unread: bool
+    cases: list[str]
+
+
+class Outreach(_Outbound, frozen=True, tag="outreach"):
+    """A new message in a check-in thread, to the member and each counselor of the program."""
+
+    thread: ThreadSummary
+    message: OutreachMessage
+    notice: str
+
+
 ServerFrame = (
     Joined | Left | Message | Ack | Presence | TypingNotice | Removed | Reported | Notice | CaseEvent | Pong | Error
+    | Outreach
 )
 
 
@@ -352,6 +396,182 @@ class AuditPage(Struct, frozen=True):
     """Audit entries, newest first."""
 
     entries: list[AuditEntry]
+
+
+# The counselor queue's cards, bulk decisions, readable audit rows and the member page.
+
+
+class QueueCase(CaseSummary, frozen=True):
+    """A queue card: the summary, the post as the group would see it (masked where it was), why it is here and
+    who holds it. ``text`` is None once the case no longer keeps the post's text."""
+
+    author_id: str | None
+    text: str | None
+    masked: bool
+    reasons: list[CaseReason]
+    crisis: bool
+    assignee_handle: str | None
+    reporter_handle: str | None
+    lease_until: int
+
+
+class QueuePage(Struct, frozen=True):
+    """A program's queue after the caller's filters."""
+
+    cases: list[QueueCase]
+
+
+class BulkFailure(Struct, frozen=True):
+    """One case a bulk decision could not act on (someone else holds it, it was resolved meanwhile, …)."""
+
+    case: str
+    code: str
+    detail: str
+
+
+class BulkResult(Struct, frozen=True):
+    """Answer to a bulk decision: each case acted on (and audited) on its own."""
+
+    done: list[CaseSummary]
+    failed: list[BulkFailure]
+
+
+class Restriction(Struct, frozen=True):
+    """A mute or suspension in force; ``until`` is ms, 0 for "until lifted"."""
+
+    kind: Literal["mute", "suspension"]
+    scope: Literal["program", "room"]
+    room: str | None
+    room_name: str | None
+    until: int
+
+
+class CaseView(CaseDetail, frozen=True):
+    """One case for a counselor: the detail, handles of everyone it names, and its member's restrictions."""
+
+    handles: dict[str, str]
+    restrictions: list[Restriction]
+
+
+class AuditRow(Struct, frozen=True):
+    """An audit entry as people read it: handles beside ids, the case's status now, the rule's explanation."""
+
+    id: str
+    ts: int
+    program: str
+    action: str
+    actor: str
+    actor_role: str
+    actor_handle: str
+    subject: str | None
+    subject_handle: str | None
+    case: str | None
+    case_status: CaseStatus | None
+    room: str | None
+    rule: str | None
+    explanation: str
+    categories: list[str]
+    reason: str
+    reporter_handle: str | None
+
+
+class AuditRows(Struct, frozen=True):
+    """Readable audit entries, newest first; ``next_before`` pages on (None: no more)."""
+
+    entries: list[AuditRow]
+    next_before: str | None
+
+
+class MemberNote(Struct, frozen=True):
+    """A counselor's note on one of the member's cases."""
+
+    case: str
+    ts: int
+    actor_handle: str
+    text: str
+
+
+class MemberFollowUp(Struct, frozen=True):
+    """A follow-up planned on one of the member's cases."""
+
+    case: str
+    id: str
+    kind: str
+    note: str
+    due: int
+    done: bool
+
+
+class MemberPage(Struct, frozen=True):
+    """What counselors see of one member of their program."""
+
+    id: str
+    handle: str
+    role: str
+    cases: list[CaseSummary]
+    notes: list[MemberNote]
+    followups: list[MemberFollowUp]
+    restrictions: list[Restriction]
+
+
+class OnCallStatus(Struct, frozen=True):
+    """Whether urgent cases page someone outside the app, and whether the caller may set that up."""
+
+    configured: bool
+    can_configure: bool
+
+
+# HTTP bodies of check-in threads (service/http/outreach.py) and of a member's own held posts.
+
+
+class ThreadView(Struct, frozen=True):
+    """One check-in thread with its messages, oldest first."""
+
+    thread: ThreadSummary
+    messages: list[OutreachMessage]
+    notice: str
+
+
+class ThreadList(Struct, frozen=True):
+    """Check-in threads, most recently active first."""
+
+    threads: list[ThreadSummary]
+    notice: str
+
+
+class Support(Struct, frozen=True):
+    """Crisis support for the member who wrote a reply: the program's words and its crisis lines."""
+
+    text: str
+    resources: list[Resource]
+
+
+class MessageSent(Struct, frozen=True):
+    """Answer to a new check-in message (``created``: False when it was a retry of one already stored)."""
+
+    thread: ThreadSummary
+    message: OutreachMessage
+    notice: str
+    created: bool = True
+    support: Support | None = None
+
+
+class MyHeldPost(Struct, frozen=True):
+    """One of the caller's own posts that is not in its room: where, what, when and what happens next."""
+
+    room: str
+    room_name: str
+    client_id: str
+    text: str
+    ts: int
+    status: Literal["held", "crisis", "hidden"]
+    next: str
+
+
+class MyHeldPosts(Struct, frozen=True):
+    """The caller's posts waiting for review, oldest first."""
+
+    held: list[MyHeldPost]
 
 
 # Codecs are built once: they are the hot path of every connection.

@@ -19,8 +19,10 @@ from service.stores.accounts import Accounts
 from service.stores.directory import Directory
 from service.stores.followups import Followups
 from service.stores.keys import AccountKeys
+from service.stores.login_guard import LoginGuard
 from service.stores.redis_conn import RedisHandle
 from service.stores.restrictions import Restrictions
+from service.stores.threads import Threads
 
 if TYPE_CHECKING:
     from moderation.pipeline import Moderator
@@ -52,6 +54,8 @@ class Deps:
     post_rate: RateLimit
     restrictions: Restrictions
     followups: Followups
+    threads: Threads
+    login_guard: LoginGuard
     stats: Stats = field(default_factory=Stats)
 
 

@@ -8,9 +8,12 @@ from service.actions.deps import Deps
 from service.base.errors import ErrorCode, Reject
 from service.base.ids import now_ms
 from service.base.models import Room, User
-from service.protocol import Removed, encode
+from service.protocol import Notice, Removed, encode
 from service.stores.directory import is_host
 from service.stores.messages import stored_decoder
+
+HIDDEN_TEXT = ("Your message is waiting for a counselor's review. The room's host moved it out of the room for "
+               "now, and only you can see it. There is nothing you need to do; a counselor may check in with you.")
 
 
 async def _case_for(
@@ -45,7 +48,12 @@ async def hide_post(deps: Deps, user: User, room: Room, message_id: str, reason:
     if not is_host(user, room):
         raise Reject(ErrorCode.FORBIDDEN, "only the room's host can hide posts", ref=message_id, status=403)
     case_id = stable_case_id("hide", room.id, message_id)
-    case = await _case_for(deps, user, room, message_id, CaseSource.HIDE, reason, case_id, PostState.REMOVED)
-    await deps.casework.open(case, actor=user.id, actor_role=user.role.value, actor_handle=user.handle)
+    case = await _case_for(deps, user, room, message_id, CaseSource.HIDE, reason.strip(), case_id, PostState.REMOVED)
+    opened = await deps.casework.open(case, actor=user.id, actor_role=user.role.value, actor_handle=user.handle)
     await deps.history.remove(room.id, message_id, encode(Removed(room=room.id, id=message_id)))
+    author = case.post.author_id if case.post else None
+    if opened and case.post is not None and author != user.id:
+        # The author sees their post vanish from the room: say why, kindly, and that nothing is lost.
+        await deps.feed.to_user(case.post.author_id, Notice(kind="hidden", text=HIDDEN_TEXT, room=room.id,
+                                                            ref=case.post.client_id))
     return case_id

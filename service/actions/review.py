@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from channels.history import RateLimit
 from moderation.audit import AuditEntry
-from moderation.case_types import Case, CaseStatus, FollowUp, PostState, TimelineEntry
-from service.actions import restrictions
+from moderation.case_types import Case, CaseSource, CaseStatus, FollowUp, PostState, TimelineEntry
+from service.actions import members, restrictions
 from service.actions.deps import Deps
 from service.base.errors import ErrorCode, Reject
 from service.base.ids import new_id, now_ms
@@ -17,7 +17,30 @@ from service.stores.directory import is_host
 from service.stores.messages import StoredPost, frame_template, stored_encoder
 
 DEFAULT_LEASE_MS = 15 * 60_000
+# Bulk decisions are for the low-severity end of the queue; anything above is read and decided one at a time.
+BULK_MAX_SEVERITY = 2
+BULK_MAX_CASES = 50
 _NO_LIMIT = RateLimit(0, 0)
+
+
+def is_crisis(case: Case) -> bool:
+    """A case about someone who may be in danger: urgent (crisis or escalated to it), or any crisis finding."""
+    return case.urgent or case.source is CaseSource.CRISIS or "crisis" in case.categories
+
+
+def _closes(user: User, resolve: bool | None) -> bool:
+    """Whether a decision on the post also resolves the case. By default it does when program staff decide;
+    a host's decision leaves the case open for the counselors, and only staff may resolve."""
+    if resolve is None:
+        return user.role.is_staff
+    if resolve and not user.role.is_staff:
+        raise Reject(ErrorCode.FORBIDDEN, "only counselors resolve cases", status=403)
+    return resolve
+
+
+def _close(case: Case, resolution: str) -> None:
+    case.status = CaseStatus.RESOLVED
+    case.resolution = resolution
 
 
 async def load_case(deps: Deps, user: User, case_id: str, *, mentor_ok: bool = False) -> Case:
@@ -88,10 +111,21 @@ async def release(deps: Deps, user: User, case: Case) -> Case:
     return await _change(deps, user, case, "released", "", lambda c: None)
 
 
-async def approve(deps: Deps, user: User, case: Case) -> Case:
-    """Publish a held post to its room, marked as delayed (idempotent)."""
+async def approve(deps: Deps, user: User, case: Case, note: str = "", *, resolve: bool | None = None,
+                  confirm_crisis: bool = False) -> Case:
+    """Publish a held post to its room, marked as delayed, and (by default, for staff) resolve the case.
+
+    A post about a crisis is only ever shared by program staff, never by a host, and only with an explicit
+    ``confirm_crisis``: one stray click must not put it in front of the whole room."""
     if case.post_state is not PostState.HELD or case.post is None:
         raise Reject(ErrorCode.CONFLICT, "only a held post can be approved", status=409)
+    if is_crisis(case):
+        if not user.role.is_staff:
+            raise Reject(ErrorCode.FORBIDDEN, "only a counselor can share a post about a crisis", status=403)
+        if not confirm_crisis:
+            raise Reject(ErrorCode.CONFLICT, "this post is about a crisis: sharing it needs confirm_crisis: true",
+                         status=409)
+    closing = _closes(user, resolve)
     if user.role.is_staff:
         await _hold_claim(deps, user, case)
     post = case.post
@@ -109,8 +143,12 @@ async def approve(deps: Deps, user: User, case: Case) -> Case:
     def mutate(c: Case) -> None:
         c.post_state = PostState.APPROVED
         c.message_id = message_id
+        if closing:
+            _close(c, note or "Post approved.")
 
-    updated = await _change(deps, user, case, "approved", "", mutate)
+    updated = await _change(deps, user, case, "approved.resolved" if closing else "approved", note, mutate)
+    if closing:
+        await deps.cases.release(case.id, user.id)
     await deps.feed.to_user(
         post.author_id,
         Notice(kind="approved", text="Your message was reviewed and is now in the room.", room=case.room,
@@ -119,8 +157,12 @@ async def approve(deps: Deps, user: User, case: Case) -> Case:
     return updated
 
 
-async def remove(deps: Deps, user: User, case: Case, reason: str) -> Case:
-    """Take a post down everywhere (or keep a held one from ever showing)."""
+async def remove(deps: Deps, user: User, case: Case, reason: str, note: str = "", *,
+                 resolve: bool | None = None) -> Case:
+    """Take a post down everywhere (or keep a held one from ever showing) and, by default for staff, resolve.
+
+    ``reason`` is what the member is told (a kind default if empty); ``note`` stays with the staff."""
+    closing = _closes(user, resolve)
     if user.role.is_staff:
         await _hold_claim(deps, user, case)
     if case.message_id and case.post_state in (PostState.PUBLISHED, PostState.APPROVED, PostState.REMOVED):
@@ -131,7 +173,71 @@ async def remove(deps: Deps, user: User, case: Case, reason: str) -> Case:
             Notice(kind="removed", text=reason or "A counselor removed your message. They may follow up with you.",
                    room=case.room, ref=case.post.client_id),
         )
-    return await _change(deps, user, case, "removed", reason, lambda c: setattr(c, "post_state", PostState.REMOVED))
+    said = note or reason
+
+    def mutate(c: Case) -> None:
+        c.post_state = PostState.REMOVED
+        if closing:
+            _close(c, said or "Post removed.")
+
+    updated = await _change(deps, user, case, "removed.resolved" if closing else "removed", said, mutate)
+    if closing:
+        await deps.cases.release(case.id, user.id)
+    return updated
+
+
+async def dismiss(deps: Deps, user: User, case: Case, note: str) -> Case:
+    """Close a case with no further action; a held post stays out of the room (the member is told kindly)."""
+    if case.post_state is PostState.HELD:
+        return await remove(deps, user, case, "", note, resolve=True)
+    await _hold_claim(deps, user, case)
+    updated = await _change(deps, user, case, "dismissed", note, lambda c: _close(c, note or "No action needed."))
+    await deps.cases.release(case.id, user.id)
+    return updated
+
+
+async def bulk(deps: Deps, user: User, program: str, action: str, case_ids: list[str],
+               note: str) -> tuple[list[Case], list[tuple[str, Reject]]]:
+    """Approve or dismiss several low-severity cases with one note; each is decided and audited on its own.
+
+    Checked before anything changes: every case is in ``program`` (else 404) and none is a crisis or above
+    ``BULK_MAX_SEVERITY`` (else 409). A case that changed meanwhile (claimed by a colleague, resolved) is
+    reported back in the second list and the others still go ahead."""
+    ids = list(dict.fromkeys(case_ids))
+    found = {c.id: c for c in await deps.cases.get_many(ids)}
+    for case_id in ids:
+        case = found.get(case_id)
+        if case is None or case.program != program:
+            raise Reject(ErrorCode.NOT_FOUND, f"no such case in this program: {case_id}", status=404)
+        if is_crisis(case) or case.severity > BULK_MAX_SEVERITY:
+            raise Reject(ErrorCode.CONFLICT, f"crisis and high-severity cases are decided one at a time: {case_id}",
+                         status=409)
+    done: list[Case] = []
+    failed: list[tuple[str, Reject]] = []
+    for case_id in ids:
+        try:
+            if action == "approve":
+                done.append(await approve(deps, user, found[case_id], note, resolve=True))
+            else:
+                done.append(await dismiss(deps, user, found[case_id], note))
+        except Reject as exc:
+            failed.append((case_id, exc))
+    return done, failed
+
+
+async def unmute(deps: Deps, user: User, case: Case, reason: str) -> Case:
+    """Let the case's member post again before their mute runs out (no claim needed: also after resolving)."""
+    member = await members.member_of(deps, case.program, _author_of(case))
+    await members.unmute(deps, member, case.program, [case.room])
+    return await _change(deps, user, case, "unmuted", reason, lambda c: None)
+
+
+async def lift(deps: Deps, user: User, case: Case, scope: str, reason: str) -> Case:
+    """End the case's member's suspension from the case's room or the whole program early."""
+    member = await members.member_of(deps, case.program, _author_of(case))
+    room = case.room if scope == "room" else None
+    await members.lift(deps, member, case.program, room)
+    return await _change(deps, user, case, f"lifted.{scope}", reason, lambda c: None)
 
 
 async def warn(deps: Deps, user: User, case: Case, text: str) -> Case:
@@ -212,11 +318,7 @@ async def resolve(deps: Deps, user: User, case: Case, note: str) -> Case:
     """Close the case with a note; it leaves the open queue."""
     await _hold_claim(deps, user, case)
 
-    def mutate(c: Case) -> None:
-        c.status = CaseStatus.RESOLVED
-        c.resolution = note
-
-    updated = await _change(deps, user, case, "resolved", note, mutate)
+    updated = await _change(deps, user, case, "resolved", note, lambda c: _close(c, note))
     await deps.cases.release(case.id, user.id)
     return updated
 

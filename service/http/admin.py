@@ -37,7 +37,7 @@ class RoomBody(msgspec.Struct, forbid_unknown_fields=True):
 
     name: Annotated[str, Meta(min_length=1, max_length=80)]
     kind: RoomKind = RoomKind.COHORT
-    hosts: list[str] = msgspec.field(default_factory=list)
+    hosts: Annotated[list[str], Meta(max_length=50)] = msgspec.field(default_factory=list)
 
 
 class InviteBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,12 +84,23 @@ async def _admin_of(request: Request, program_id: str) -> tuple[Deps, User]:
     return deps, user
 
 
+async def _check_hosts(deps: Deps, program_id: str, hosts: list[str]) -> list[str]:
+    # A host may enter the room whatever their program (may_join): only this program's mentors and staff qualify.
+    people = {u.id: u for u in await deps.accounts.get_many(sorted(set(hosts)))}
+    for host in hosts:
+        person = people.get(host)
+        if person is None or program_id not in person.programs or person.role.rank < Role.MENTOR.rank:
+            raise Reject(ErrorCode.INVALID, "hosts must be mentors, counselors or admins of this program")
+    return list(dict.fromkeys(hosts))
+
+
 async def create_room(request: Request) -> Response:
     """Admins add rooms to their programs."""
     program_id = request.path_params["program"]
     deps, user = await _admin_of(request, program_id)
     body = await body_of(request, RoomBody)
-    room = await deps.directory.create_room(program_id, body.name, body.kind, body.hosts)
+    hosts = await _check_hosts(deps, program_id, body.hosts)
+    room = await deps.directory.create_room(program_id, body.name, body.kind, hosts)
     await deps.audit.record(admin_entry(program_id, user, "room.create", room.id))
     return json_response(room_view(room), status=201)
 
@@ -102,6 +113,23 @@ async def program_rooms(request: Request) -> Response:
     require_program(user, program_id)
     rooms = [r for r in await deps.directory.rooms_of_program(program_id) if may_join(user, r)]
     return json_response({"rooms": [room_view(r) for r in rooms]})
+
+
+async def program_people(request: Request) -> Response:
+    """A program's people (id, handle, role) for its counselors and admins, e.g. to choose room hosts."""
+    program_id = request.path_params["program"]
+    deps = deps_of(request)
+    user = await current_user(request)
+    require_program(user, program_id)
+    require_role(user, Role.COUNSELOR)
+    wanted = {r.strip() for r in request.query_params.get("role", "").split(",") if r.strip()}
+    unknown = wanted - {r.value for r in Role}
+    if unknown:
+        raise Reject(ErrorCode.INVALID, f"unknown role: {', '.join(sorted(unknown))}")
+    people = [u for u in await deps.accounts.in_program(program_id)
+              if not u.disabled and (not wanted or u.role.value in wanted)]
+    # Never public_user(): it lists every program a person is in, and another program is none of this one's business.
+    return json_response({"people": [{"id": u.id, "handle": u.handle, "role": u.role.value} for u in people]})
 
 
 async def create_invite(request: Request) -> Response:
@@ -127,6 +155,8 @@ async def add_room_member(request: Request) -> Response:
     target = await deps.accounts.get(body.user)
     if target is None or room.program not in target.programs:
         raise Reject(ErrorCode.NOT_FOUND, "no such member in this program", status=404)
+    if room.kind is RoomKind.STAFF and target.role.rank < Role.MENTOR.rank:
+        raise Reject(ErrorCode.FORBIDDEN, "members cannot be added to a staff room", status=403)
     await deps.directory.add_room_member(room, target.id)
     await deps.audit.record(admin_entry(room.program, user, "room.add_member", room.id, subject=target.id))
     return json_response(room_view(room))
@@ -183,6 +213,7 @@ routes = [
     Route("/api/programs/{program}/rooms", program_rooms, methods=["GET"]),
     Route("/api/programs/{program}/rooms", create_room, methods=["POST"]),
     Route("/api/programs/{program}/invites", create_invite, methods=["POST"]),
+    Route("/api/programs/{program}/people", program_people, methods=["GET"]),
     Route("/api/rooms/{room}/members", add_room_member, methods=["POST"]),
     Route("/api/users/{user}/revoke-sessions", revoke_sessions, methods=["POST"]),
     Route("/api/programs/{program}/oncall", get_oncall, methods=["GET"]),

@@ -8,7 +8,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.http import accounts, admin, rooms
+from service.http import accounts, admin, outreach, rooms
 from service.http import review as review_api
 from service.http.common import json_response
 from service.stores.oncall import OnCallConfig
@@ -33,9 +33,14 @@ OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
     ("POST", "/api/programs/{program}/rooms", "admin", "Create a room", admin.RoomBody, "admin of the program"),
     ("POST", "/api/programs/{program}/invites", "admin", "Issue an invite code", admin.InviteBody,
      "counselor (member/mentor invites), admin"),
+    ("GET", "/api/programs/{program}/people", "admin",
+     "People of the program: id, handle, role (?role=mentor,counselor filters)", None,
+     "counselor, admin of the program"),
     ("POST", "/api/rooms/{room}/members", "admin", "Add a person to a restricted room", admin.MemberBody,
      "counselor, admin"),
     ("POST", "/api/users/{user}/revoke-sessions", "admin", "Sign a user out everywhere", None, "admin"),
+    ("POST", "/api/users/{user}/unlock-login", "accounts", "Lift the sign-in brake on someone of your program",
+     None, "counselor (members, mentors), admin"),
     ("POST", "/api/rooms/{room}/messages/{message}/report", "rooms", "Report a post to the counselors",
      rooms.ReportBody, "members of the room"),
     ("POST", "/api/rooms/{room}/messages/{message}/hide", "rooms", "Hide a post pending review", rooms.ReportBody,
@@ -48,10 +53,12 @@ OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
      "admin of the program"),
     ("GET", "/api/programs/{program}/inbox", "queue", "What happened since the caller's last visit", None,
      "counselor, admin"),
-    ("GET", "/api/programs/{program}/cases", "queue", "Open cases by priority (?status=all for all recent)", None,
-     "counselor, admin"),
+    ("GET", "/api/programs/{program}/cases", "queue",
+     "Queue cards by priority (?status=open|unclaimed|claimed|resolved|all, ?category=, ?room=, ?urgent=true,"
+     " ?q=handle, ?limit=)", None, "counselor, admin"),
     ("GET", "/api/programs/{program}/followups", "queue", "Follow-ups due (?before=ms)", None, "counselor, admin"),
-    ("GET", "/api/programs/{program}/audit", "audit", "Audit entries (?case=, ?member=, ?actor=, ?limit=, ?before=)",
+    ("GET", "/api/programs/{program}/audit", "audit",
+     "Audit entries with handles (?case=, ?member=, ?member_handle=, ?actor=, ?actor_handle=, ?limit=, ?before=)",
      None, "counselor, admin"),
     ("GET", "/api/programs/{program}/audit/export", "audit", "The whole audit log as JSON Lines", None,
      "counselor, admin"),
@@ -62,9 +69,27 @@ OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
      "counselor, admin"),
     *[("POST", review_api.action_path(name), "queue", spec.summary, spec.body, spec.roles)
       for name, spec in review_api.ACTIONS.items()],
+    *review_api.OPERATIONS,
 ]
 
-EXTRA_OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = []
+EXTRA_OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
+    # Private check-ins (service/http/outreach.py): every answer with thread content carries the Part 2 notice.
+    ("POST", "/api/cases/{case}/outreach", "outreach",
+     "Reach out privately to the member a case is about (continues the case's thread if it has one)",
+     outreach.OutreachBody, "counselor, admin of the program"),
+    ("POST", "/api/programs/{program}/members/{user}/outreach", "outreach", "Reach out privately to a member",
+     outreach.OutreachBody, "counselor, admin of the program"),
+    ("GET", "/api/programs/{program}/members/{user}/outreach", "outreach", "A member's check-in threads", None,
+     "counselor, admin of the program"),
+    ("GET", "/api/me/outreach", "outreach", "The caller's own check-in threads", None, "signed in"),
+    ("GET", "/api/outreach/{thread}", "outreach", "A check-in thread and its messages (staff reads are audited)",
+     None, "the thread's member; counselors, admins of its program"),
+    ("POST", "/api/outreach/{thread}/messages", "outreach",
+     "Write in a check-in thread (members' replies are moderated)",
+     outreach.OutreachBody, "the thread's member; counselors, admins of its program"),
+    ("GET", "/api/me/held", "rooms", "The caller's own posts waiting for review, with what happens next", None,
+     "signed in"),
+]
 
 _ERROR = {
     "type": "object",

@@ -9,32 +9,38 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import msgspec
 from msgspec import Meta
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from channels.history import Entry
 from moderation.case_types import Case, CaseStatus, PostState
-from service.actions import review
-from service.actions.auth import current_user, require_program
+from service.actions import members, review
+from service.actions.auth import current_user
 from service.actions.casework import case_summary
 from service.actions.deps import Deps, deps_of
 from service.base.errors import ErrorCode, Reject
 from service.base.ids import now_ms
 from service.base.models import Role, User
+from service.http import audit_api
+from service.http import members as members_api
 from service.http.common import body_of, json_response, room_in_program
+from service.http.queue_common import CaseQuery, FollowupsQuery, InboxQuery, case_matches, query_of, staff_of
 from service.protocol import (
-    AuditPage,
+    BulkFailure,
+    BulkResult,
     CaseContext,
-    CaseDetail,
-    CaseList,
     CaseUpdated,
+    CaseView,
     DueFollowUp,
     FollowUpsDue,
     HeldCase,
     HeldPosts,
+    Ident,
     Inbox,
     MemberSignal,
     Message,
+    QueueCase,
+    QueuePage,
     RoomActivity,
 )
 from service.stores.directory import is_host
@@ -59,6 +65,39 @@ class ReasonBody(msgspec.Struct, forbid_unknown_fields=True):
     """A reason or note."""
 
     reason: Text = ""
+
+
+class ApproveBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Share a held post. ``resolve`` (default: yes for counselors and admins, no for hosts) closes the case in
+    the same step; a post about a crisis also needs ``confirm_crisis: true``."""
+
+    note: Text = ""
+    resolve: bool | None = None
+    confirm_crisis: bool = False
+
+
+class RemoveBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Take a post down. ``reason`` is what the member is told, ``note`` stays with the staff; ``resolve`` as
+    for approve."""
+
+    reason: Text = ""
+    note: Text = ""
+    resolve: bool | None = None
+
+
+class CaseLiftBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Which suspension of the case's member to end: from the case's room, or from the whole program."""
+
+    scope: Literal["room", "program"] = "room"
+    reason: Text = ""
+
+
+class BulkBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Approve (held posts) or dismiss several low-severity cases with one note."""
+
+    action: Literal["approve", "dismiss"]
+    cases: Annotated[list[Ident], Meta(min_length=1, max_length=review.BULK_MAX_CASES)]
+    note: Text = ""
 
 
 class WarnBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -140,15 +179,21 @@ ACTIONS: dict[str, ActionSpec[Any]] = {
     "claim": action(ClaimBody, lambda d, u, c, b: review.claim(d, u, c, b.lease_seconds * 1000),
                     "Claim with a lease (409 if someone else holds it)"),
     "release": action(Empty, lambda d, u, c, b: review.release(d, u, c), "Give the case back"),
-    "approve": action(Empty, lambda d, u, c, b: review.approve(d, u, c), "Publish a held post, marked delayed",
+    "approve": action(ApproveBody, lambda d, u, c, b: review.approve(d, u, c, b.note, resolve=b.resolve,
+                                                                      confirm_crisis=b.confirm_crisis),
+                      "Publish a held post, marked delayed, and resolve (crisis posts: counselors, confirmed)",
                       mentor_ok=True),
-    "remove": action(ReasonBody, lambda d, u, c, b: review.remove(d, u, c, b.reason), "Remove the post everywhere",
-                     mentor_ok=True),
+    "remove": action(RemoveBody, lambda d, u, c, b: review.remove(d, u, c, b.reason, b.note, resolve=b.resolve),
+                     "Remove the post everywhere and resolve", mentor_ok=True),
     "warn": action(WarnBody, lambda d, u, c, b: review.warn(d, u, c, b.text), "Private warning to the member"),
     "mute": action(MuteBody, lambda d, u, c, b: review.mute(d, u, c, b.minutes, b.reason),
                    "Mute the member for a period"),
     "suspend": action(SuspendBody, lambda d, u, c, b: review.suspend(d, u, c, b.scope, b.minutes, b.reason),
                       "Suspend from the room or program"),
+    "unmute": action(ReasonBody, lambda d, u, c, b: review.unmute(d, u, c, b.reason),
+                     "Let the member post again now (also after resolving)"),
+    "lift": action(CaseLiftBody, lambda d, u, c, b: review.lift(d, u, c, b.scope, b.reason),
+                   "End the member's suspension now (also after resolving)"),
     "escalate": action(EscalateBody, lambda d, u, c, b: review.escalate(d, u, c, b.to, b.note),
                        "Escalate to a supervisor or the crisis protocol"),
     "followups": action(FollowUpBody, lambda d, u, c, b: review.add_followup(d, u, c, b.kind, b.note, b.due),
@@ -165,15 +210,6 @@ def action_path(name: str) -> str:
     return f"/api/cases/{{case}}/{name}"
 
 
-async def _staff_of(request: Request, program: str) -> tuple[Deps, User]:
-    deps = deps_of(request)
-    user = await current_user(request)
-    require_program(user, program)
-    if not user.role.is_staff:
-        raise Reject(ErrorCode.FORBIDDEN, "counselors only", status=403)
-    return deps, user
-
-
 async def _context(deps: Deps, case: Case) -> CaseContext:
     history = deps.history
     # A held post never reached the stream: its neighbours are found by time instead of by id.
@@ -187,25 +223,71 @@ async def _context(deps: Deps, case: Case) -> CaseContext:
     return CaseContext(before=frames(before), after=frames(after))
 
 
+async def _handles(deps: Deps, ids: set[str | None]) -> dict[str, str]:
+    """Handles of the people among ``ids`` (system actors such as "moderation" are simply not found)."""
+    return {u.id: u.handle for u in await deps.accounts.get_many(sorted(i for i in ids if i))}
+
+
+def _card(case: Case, handles: dict[str, str]) -> QueueCase:
+    post = case.post
+    return QueueCase(
+        **msgspec.structs.asdict(case_summary(case)), author_id=case.author_id,
+        text=(post.masked_text or post.text) if post else None, masked=bool(post and post.masked_text is not None),
+        reasons=case.reasons, crisis=review.is_crisis(case),
+        assignee_handle=handles.get(case.assignee) if case.assignee else None,
+        reporter_handle=handles.get(case.reporter) if case.reporter else None, lease_until=case.lease_until,
+    )
+
+
+async def _cards(deps: Deps, cases: list[Case]) -> list[QueueCase]:
+    handles = await _handles(deps, {c.assignee for c in cases} | {c.reporter for c in cases})
+    return [_card(c, handles) for c in cases]
+
+
 async def list_cases(request: Request) -> Response:
-    """Open cases by priority (crisis, severity, age), or all recent cases."""
+    """The queue as cards, filtered: status (default open: claimed or not, by priority), category, room, urgent,
+    and ``q`` (part of a member's handle)."""
     program = request.path_params["program"]
-    deps, _ = await _staff_of(request, program)
-    if request.query_params.get("status", "open") == "all":
-        cases = await deps.cases.recent(program)
+    deps, _ = await staff_of(request, program)
+    query = query_of(request, CaseQuery)
+    if query.room is not None:
+        room = await deps.directory.room(query.room)
+        if room is None or room.program != program:
+            raise Reject(ErrorCode.INVALID, "room: no such room in this program")
+    if query.status in ("resolved", "all"):
+        cases = await deps.cases.recent(program, limit=500)
     else:
-        cases = await deps.cases.open_queue(program)
-    return json_response(CaseList(cases=[case_summary(c) for c in cases]))
+        cases = await deps.cases.open_queue(program, limit=500)
+    chosen = [c for c in cases if case_matches(c, query)][: query.limit]
+    return json_response(QueuePage(cases=await _cards(deps, chosen)))
+
+
+async def bulk_decide(request: Request) -> Response:
+    """Approve or dismiss several low-severity cases of the program with one note, each audited on its own."""
+    program = request.path_params["program"]
+    deps, user = await staff_of(request, program)
+    body = await body_of(request, BulkBody)
+    done, failed = await review.bulk(deps, user, program, body.action, body.cases, body.note)
+    return json_response(BulkResult(
+        done=[case_summary(c) for c in done],
+        failed=[BulkFailure(case=case_id, code=exc.code.value, detail=exc.detail) for case_id, exc in failed],
+    ))
 
 
 async def get_case(request: Request) -> Response:
-    """One case with its context and the author's recent case history."""
+    """One case with its context, the author's recent case history, the handles it names and the author's
+    restrictions in force."""
     deps = deps_of(request)
     user = await current_user(request)
     case = await review.load_case(deps, user, request.path_params["case"], mentor_ok=True)
     history = [case_summary(c) for c in await deps.cases.by_author(case.author_id) if c.id != case.id] \
         if case.author_id else []
-    return json_response(CaseDetail(case=case, context=await _context(deps, case), author_history=history))
+    ids: set[str | None] = {case.assignee, case.reporter, case.delivery.acknowledged_by if case.delivery else None}
+    ids |= {t.actor for t in case.timeline} | {n.actor for n in case.notes} | {f.created_by for f in case.followups}
+    restrictions = await members.restrictions_of(deps, case.author_id, case.program) \
+        if case.author_id and user.role.is_staff else []
+    return json_response(CaseView(case=case, context=await _context(deps, case), author_history=history,
+                                  handles=await _handles(deps, ids), restrictions=restrictions))
 
 
 def _endpoint(name: str, spec: ActionSpec[Any]) -> Callable[[Request], Awaitable[Response]]:
@@ -232,8 +314,9 @@ async def complete_followup(request: Request) -> Response:
 async def followups_due(request: Request) -> Response:
     """Follow-ups not done, due before ``before`` (ms; default: the next 24 hours)."""
     program = request.path_params["program"]
-    deps, _ = await _staff_of(request, program)
-    before = int(request.query_params.get("before", now_ms() + 86_400_000))
+    deps, _ = await staff_of(request, program)
+    query = query_of(request, FollowupsQuery)
+    before = now_ms() + 86_400_000 if query.before is None else query.before
     return json_response(FollowUpsDue(followups=await _followups(deps, program, before)))
 
 
@@ -266,10 +349,12 @@ def _signals(flagged: list[Case]) -> list[MemberSignal]:
 async def inbox(request: Request) -> Response:
     """What happened since the counselor's last visit: cases, follow-ups, per-room activity."""
     program = request.path_params["program"]
-    deps, user = await _staff_of(request, program)
+    deps, user = await staff_of(request, program)
+    # Validate before moving the caller's last-visit mark: a refused request must change nothing.
+    query = query_of(request, InboxQuery)
     now = now_ms()
     previous = await deps.followups.swap_last_visit(user.id, program, now)
-    since = int(request.query_params.get("since") or (previous if previous else now - 86_400_000))
+    since = query.since if query.since is not None else (previous if previous else now - 86_400_000)
     open_cases = await deps.cases.open_queue(program)
     recent = await deps.cases.recent(program, since_ms=since, limit=500)
     rooms = []
@@ -299,44 +384,24 @@ async def held_posts(request: Request) -> Response:
     return json_response(HeldPosts(held=held))
 
 
-async def audit_log(request: Request) -> Response:
-    """Audit entries of a program, optionally for one case, member or actor (newest first)."""
-    program = request.path_params["program"]
-    deps, _ = await _staff_of(request, program)
-    q = request.query_params
-    limit = min(int(q.get("limit", 100)), 1000)
-    before = q.get("before")
-    if q.get("case"):
-        entries = await deps.audit.for_case(q["case"], limit)
-    elif q.get("member"):
-        entries = await deps.audit.for_subject(q["member"], limit, before)
-    elif q.get("actor"):
-        entries = await deps.audit.for_actor(q["actor"], limit, before)
-    else:
-        entries = await deps.audit.for_program(program, limit, before)
-    # Per-member and per-actor streams span programs: show only this program's part.
-    return json_response(AuditPage(entries=[e for e in entries if e.program == program]))
-
-
-async def audit_export(request: Request) -> Response:
-    """The program's whole audit log as JSON Lines."""
-    program = request.path_params["program"]
-    deps, _ = await _staff_of(request, program)
-    return StreamingResponse(
-        deps.audit.export(program), media_type="application/x-ndjson",
-        headers={"content-disposition": f'attachment; filename="audit-{program}.jsonl"'},
-    )
-
-
 routes = [
     Route("/api/programs/{program}/cases", list_cases),
+    Route("/api/programs/{program}/cases/bulk", bulk_decide, methods=["POST"]),
     Route("/api/programs/{program}/inbox", inbox),
     Route("/api/programs/{program}/followups", followups_due),
-    Route("/api/programs/{program}/audit", audit_log),
-    Route("/api/programs/{program}/audit/export", audit_export),
+    *audit_api.routes,
+    *members_api.routes,
     Route("/api/rooms/{room}/held", held_posts),
     Route("/api/cases/{case}", get_case),
     Route("/api/cases/{case}/followups/{followup}/done", complete_followup, methods=["POST"]),
     # Only the table's names are routed: any other action name is not found.
     *[Route(action_path(name), _endpoint(name, spec), methods=["POST"]) for name, spec in ACTIONS.items()],
+]
+
+# Routes documented in service/http/openapi.py beside its own list: (method, path, tag, summary, body, roles).
+OPERATIONS: list[tuple[str, str, str, str, type | None, str]] = [
+    ("POST", "/api/programs/{program}/cases/bulk", "queue",
+     "Approve or dismiss several low-severity cases with one note (crisis cases refused)", BulkBody,
+     "counselor, admin"),
+    *members_api.OPERATIONS,
 ]

@@ -31,6 +31,10 @@ class AccountKeys:
         """Failed-login counter for a handle or client address."""
         return f"{self.prefix}:loginfail:{subject}"
 
+    def known_device(self, token_hash: str) -> str:
+        """A browser that signed in to an account before (value: the user id), by its cookie's hash."""
+        return f"{self.prefix}:device:{token_hash}"
+
     def program(self, program_id: str) -> str:
         """A program record."""
         return f"{self.prefix}:program:{program_id}"
@@ -89,6 +93,36 @@ class AccountKeys:
     def users_topic(self) -> str:
         """Pub/sub topic for frames addressed to single users (all instances listen)."""
         return f"{self.prefix}:users"
+
+    # Private check-in threads (service/stores/threads.py): one thread's keys share a hash tag.
+
+    def thread(self, thread_id: str) -> str:
+        """A check-in thread's record (hash: program, member, who started it, times)."""
+        return f"{self.prefix}:{{t:{thread_id}}}:thread"
+
+    def thread_messages(self, thread_id: str) -> str:
+        """A thread's messages, oldest first (list of msgpack records)."""
+        return f"{self.prefix}:{{t:{thread_id}}}:messages"
+
+    def thread_cases(self, thread_id: str) -> str:
+        """Cases a thread belongs to: the one it was started from and any its replies opened."""
+        return f"{self.prefix}:{{t:{thread_id}}}:cases"
+
+    def thread_sent(self, thread_id: str, client_id: str) -> str:
+        """A message's id by the client_id it was sent with, so a retry is stored once."""
+        return f"{self.prefix}:{{t:{thread_id}}}:sent:{client_id}"
+
+    def member_threads(self, user_id: str) -> str:
+        """A member's check-in threads scored by last activity (ms)."""
+        return f"{self.prefix}:user:{user_id}:threads"
+
+    def case_thread(self, case_id: str) -> str:
+        """The check-in thread a case leads to (so reaching out twice from one case continues it)."""
+        return f"{self.prefix}:casethread:{case_id}"
+
+    def reply_rate(self, user_id: str) -> str:
+        """A member's check-in replies in the current rate window."""
+        return f"{self.prefix}:user:{user_id}:replyrate"
 
 
 class OnCallKeys:

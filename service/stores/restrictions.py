@@ -41,3 +41,19 @@ class Restrictions:
         """Whether the user may not be in this room right now (suspended from it or its program)."""
         keys = [self._keys.suspension(user, f"room:{room.id}"), self._keys.suspension(user, f"program:{room.program}")]
         return any(value is not None for value in await self._redis.mget(keys))
+
+    async def unmute(self, user: str) -> bool:
+        """End a mute early; False if none was in force."""
+        return bool(await self._redis.delete(self._keys.mute(user)))
+
+    async def lift(self, user: str, scope: str) -> bool:
+        """End a suspension (``room:<id>`` or ``program:<id>``) early; False if none was in force."""
+        return bool(await self._redis.delete(self._keys.suspension(user, scope)))
+
+    async def in_force(self, user: str, scopes: list[str]) -> tuple[int, dict[str, int]]:
+        """The user's mute (until, ms; 0 if none) and which of ``scopes`` they are suspended from (until, ms;
+        0 for "until lifted"), read in one round trip."""
+        keys = [self._keys.mute(user)] + [self._keys.suspension(user, scope) for scope in scopes]
+        mute, *suspensions = await self._redis.mget(keys)
+        found = {scope: int(value) for scope, value in zip(scopes, suspensions, strict=True) if value is not None}
+        return (int(mute) if mute else 0), found

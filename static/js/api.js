@@ -54,3 +54,37 @@ export const review = {
     return get(`/api/programs/${p(program)}/audit?${q}`);
   },
 };
+
+/** Private check-ins between a member and their program's counselors (service/http/outreach.py). */
+export const outreach = {
+  mine: () => get("/api/me/outreach"),
+  thread: (id) => get(`/api/outreach/${p(id)}`),
+  send: (id, text, clientId) => post(`/api/outreach/${p(id)}/messages`, { text, client_id: clientId }),
+  fromCase: (caseId, text, clientId) => post(`/api/cases/${p(caseId)}/outreach`, { text, client_id: clientId }),
+  toMember: (program, member, text, clientId) =>
+    post(`/api/programs/${p(program)}/members/${p(member)}/outreach`, { text, client_id: clientId }),
+  ofMember: (program, member) => get(`/api/programs/${p(program)}/members/${p(member)}/outreach`),
+};
+
+/** The caller's own posts waiting for review, with what happens next (service/http/held.py). */
+export const held = () => get("/api/me/held");
+
+function query(params = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "" && v !== false) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Queue cards with filters, bulk decisions, members and on-call status (service/http/review.py, members.py). */
+export const queue = {
+  cases: (program, filters = {}) => get(`/api/programs/${p(program)}/cases${query(filters)}`),
+  bulk: (program, action, cases, note) => post(`/api/programs/${p(program)}/cases/bulk`, { action, cases, note }),
+  member: (program, user) => get(`/api/programs/${p(program)}/members/${p(user)}`),
+  unmute: (program, user, reason = "") => post(`/api/programs/${p(program)}/members/${p(user)}/unmute`, { reason }),
+  lift: (program, user, scope, room) =>
+    post(`/api/programs/${p(program)}/members/${p(user)}/lift`, room ? { scope, room } : { scope }),
+  oncallStatus: (program) => get(`/api/programs/${p(program)}/oncall/status`),
+  oncall: (program) => get(`/api/programs/${p(program)}/oncall`),
+  setOncall: (program, config) => request("PUT", `/api/programs/${p(program)}/oncall`, config),
+};

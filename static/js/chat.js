@@ -1,5 +1,6 @@
-// The realtime session: routes server frames into the store, and owns the author's
-// unacknowledged posts (re-sent with the same client_id after a reconnect).
+// The realtime session: routes server frames into the store, owns the author's unacknowledged
+// posts (re-sent with the same client_id after a reconnect), keeps the member's held posts and
+// check-in threads in step with the server, and is in a room only while it is on screen.
 
 import * as api from "./api.js";
 import { newClientId } from "./ids.js";
@@ -13,7 +14,10 @@ const ANNOUNCED = {
   suspended: "You're taking a break from this room for now.",
   approved: "Your message was reviewed and is now in the room.",
   removed: "A counselor removed one of your messages.",
+  hidden: "A host moved one of your messages out of the room until a counselor reviews it.",
 };
+
+const STAFF_ROLES = new Set(["counselor", "admin"]);
 
 function pausedText(until) {
   const end = until && until > Date.now() ? ` until ${new Date(until).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}` : "";
@@ -46,9 +50,28 @@ export class Chat {
     });
   }
 
+  /**
+   * Connect. Every room is watched (new messages count as unread, posts waiting to be sent go out),
+   * but the member shows as "here" only in the room on screen (see `view`).
+   */
   start(roomIds) {
-    for (const id of roomIds) this.socket.want(id);
+    for (const id of roomIds) this.socket.want(id, { watch: true });
     this.socket.start();
+  }
+
+  /** Re-read what the server keeps for this member: held posts and check-in threads. */
+  async sync() {
+    const since = Date.now();
+    try {
+      this.store.setHeld((await api.held()).held, since);
+    } catch {
+      /* kept as they were; the next (re)connect asks again */
+    }
+    try {
+      this.store.setThreads((await api.outreach.mine()).threads);
+    } catch {
+      /* the same */
+    }
   }
 
   stop() {
@@ -58,6 +81,8 @@ export class Chat {
   status(status) {
     this.store.setConnection(status);
     if (status === "signed-out") this.hooks.signedOut();
+    // Notices that came while the socket was down are gone (they are live only): ask the server.
+    if (status === "open") this.sync();
   }
 
   /** Live `case` frames (counselors): `fn(event, caseSummary)`. */
@@ -98,6 +123,9 @@ export class Chat {
       case "case":
         for (const fn of this.caseListeners) fn(frame.event, frame.case);
         break;
+      case "outreach":
+        this.checkIn(frame);
+        break;
       case "left":
         // Unasked: a counselor suspended this member from the room (the notice says so).
         if (this.socket.rooms.has(frame.room)) s.leftRoom(frame.room);
@@ -118,18 +146,35 @@ export class Chat {
 
   acked({ client_id: clientId, status, id }) {
     const changes = { status, id: id || null };
+    if (status === "held") changes.heldAt = Date.now();
     if (status === "blocked") changes.detail = changes.detail || "This message wasn't posted.";
     this.store.updatePending(clientId, changes);
   }
 
   noticed(notice) {
-    if (notice.ref && (notice.kind === "held" || notice.kind === "blocked" || notice.kind === "crisis")) {
-      const changes = { status: notice.kind === "blocked" ? "blocked" : "held" };
-      if (notice.kind !== "crisis") changes.detail = notice.text; // the crisis panel says it already
-      this.store.updatePending(notice.ref, changes);
+    if (notice.ref && notice.kind === "blocked") {
+      this.store.updatePending(notice.ref, { status: "blocked", detail: notice.text });
+    }
+    if (notice.ref && (notice.kind === "held" || notice.kind === "crisis")) {
+      // The post itself says what happens next; the crisis panel says the rest.
+      this.store.updatePending(notice.ref, { status: "held", crisis: notice.kind === "crisis", heldAt: Date.now() });
+    }
+    if (notice.ref && notice.room && notice.kind === "approved") {
+      // A counselor decided: the post leaves "waiting" and is in the room now (the banner says so).
+      this.store.dropPending(notice.room, notice.ref);
     }
     if (notice.ref && (notice.kind === "removed" || notice.kind === "declined")) {
-      this.store.updatePending(notice.ref, { status: "blocked", detail: notice.text });
+      // It leaves "waiting" too, but stays with its author, with the counselor's words, until discarded.
+      this.store.updatePending(notice.ref, { status: "blocked", detail: notice.text, crisis: false, hidden: false });
+    }
+    if (notice.kind === "hidden") this.sync(); // the post comes back to its author, marked "waiting"
+    if (notice.kind === "unmuted") this.store.mutedUntil = 0;
+    if (notice.kind === "unsuspended" && notice.room) {
+      // The counselor lifted it: the room is the member's again, live (no reload needed).
+      this.store.rejoinedRoom(notice.room);
+      const watch = this.current !== notice.room;
+      if (this.socket.rooms.get(notice.room) !== watch) this.socket.want(notice.room, { watch });
+      else if (this.socket.isOpen) this.socket.join(notice.room);
     }
     if (notice.kind === "held" || notice.kind === "blocked") return; // shown on the post itself
     if (notice.kind === "muted") this.store.mutedUntil = notice.until || 0;
@@ -198,8 +243,28 @@ export class Chat {
     return this.socket.send({ type: "hide", room: roomId, message: messageId, reason });
   }
 
+  /**
+   * The room on screen (or null). Leaving a room's view leaves the room at once, so the others see
+   * the member go now rather than when presence expires; the socket stays up for everything else.
+   */
   view(roomId) {
+    const previous = this.current;
     this.current = roomId;
-    if (roomId) this.store.markRead(roomId);
+    if (previous && previous !== roomId) {
+      this.socket.want(previous, { watch: true }); // still counted for unread, no longer "here"
+      this.store.leftView(previous);
+    }
+    if (roomId) {
+      this.socket.want(roomId);
+      this.store.markRead(roomId);
+    }
+  }
+
+  /** A live check-in message: into the store, and a word to screen readers when it is new. */
+  checkIn(frame) {
+    const fresh = this.store.threadMessage(frame.thread, frame.message, frame.notice);
+    if (!fresh || frame.message.author.id === this.store.user.id) return;
+    if (STAFF_ROLES.has(frame.message.author.role)) this.hooks.announce("A counselor wants to check in with you. There's a private message for you.");
+    else this.hooks.announce(`${frame.message.author.handle} replied to a check-in.`);
   }
 }

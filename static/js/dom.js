@@ -60,3 +60,16 @@ export function when(ms) {
 export function timeEl(ms, className = "time") {
   return h("time", { className, dateTime: new Date(ms).toISOString() }, when(ms));
 }
+
+/** Run a form's submit task one at a time; the submit button is disabled and the form busy meanwhile. */
+export async function submitting(form, task) {
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  form.setAttribute("aria-busy", "true");
+  try {
+    await task();
+  } finally {
+    button.disabled = false;
+    form.removeAttribute("aria-busy");
+  }
+}

@@ -1,16 +1,21 @@
 // Boot: find out who is signed in, then route between the views.
 
 import * as api from "./api.js";
+import { UrgentAlerts } from "./alerts.js";
 import { announce } from "./announce.js";
 import { Chat } from "./chat.js";
 import { h, replace } from "./dom.js";
 import { match, navigate, route } from "./router.js";
 import { Store } from "./store.js";
+import { renderAdmin } from "./views/admin.js";
 import { renderAudit } from "./views/audit.js";
 import { renderCase } from "./views/case.js";
 import { renderDashboard } from "./views/dashboard.js";
+import { renderMember } from "./views/member.js";
+import { renderOncall } from "./views/oncall.js";
 import { renderRoom } from "./views/room.js";
 import { renderRooms } from "./views/rooms.js";
+import { renderThread } from "./views/thread.js";
 import { renderInvite, renderSignIn } from "./views/signin.js";
 import { SupportDialog } from "./views/support.js";
 
@@ -38,10 +43,14 @@ route("/signin", guard(renderSignIn, { anonymous: true }));
 route("/invite", guard(renderInvite, { anonymous: true }));
 route("/rooms", guard(renderRooms));
 route("/room/:id", guard(renderRoom));
+route("/outreach/:id", guard(renderThread));
 route("/staff", guard(renderDashboard, { staff: true }));
 route("/staff/:program", guard(renderDashboard, { staff: true }));
 route("/staff/case/:id", guard(renderCase, { staff: true }));
 route("/staff/audit/:program", guard(renderAudit, { staff: true }));
+route("/staff/member/:id", guard(renderMember, { staff: true }));
+route("/staff/oncall/:program", guard(renderOncall, { staff: true }));
+route("/admin", guard(renderAdmin, { staff: true }));
 
 function show() {
   cleanup();
@@ -63,9 +72,12 @@ function renderNav(path) {
     h("a", { href: `#${href}`, className: "nav-link", "aria-current": active ? "page" : false }, label);
   const links = [link("/rooms", "Rooms", path === "/rooms" || path.startsWith("/room/"))];
   if (isStaff(session.user)) links.push(link("/staff", "Counselor queue", path.startsWith("/staff")));
+  // Admins run programs, rooms and invites; counselors use the same page to invite members and mentors.
+  if (isStaff(session.user)) links.push(link("/admin", session.user.role === "admin" ? "Admin" : "Invite", path === "/admin"));
   replace(nav, links);
   replace(
     account,
+    session.alerts ? session.alerts.control() : null,
     // Crisis lines are one tap away in every view, not only after a flagged post.
     h("button", { type: "button", className: "btn btn-care btn-small get-help", onclick: () => support.show() }, "Get help now"),
     h("span", { className: "whoami" }, h("span", { className: "visually-hidden" }, "Signed in as "), session.user.handle),
@@ -90,7 +102,9 @@ async function startSession(user, programs, help) {
   const store = new Store();
   store.setSession(user, programs || []);
   const chat = new Chat(store, { announce, signedOut: () => endSession("Your session ended. Please sign in again.") });
-  session = { store, chat, user, programs: programs || [] };
+  // Urgent-case alerts on every page, for counselors and admins only (crisis cases are not for mentors).
+  const alerts = isStaff(user) ? new UrgentAlerts({ chat, store, user, api, navigate, announce }) : null;
+  session = { store, chat, user, programs: programs || [], alerts };
   store.subscribe((kind) => kind === "connection" && renderConnection(store.connection));
   let list = [];
   try {
@@ -99,6 +113,7 @@ async function startSession(user, programs, help) {
     list = [];
   }
   store.setRoomList(list);
+  alerts?.start();
   chat.start(list.map((r) => r.id));
   if (!location.hash || location.hash === "#/signin" || location.hash === "#/invite") {
     navigate(isStaff(user) ? "/staff" : "/rooms");
@@ -109,6 +124,7 @@ async function startSession(user, programs, help) {
 
 function endSession(message) {
   if (session) session.chat.stop();
+  if (session) session.alerts?.stop();
   support.reset();
   session = null;
   renderConnection("stopped");

@@ -29,7 +29,8 @@ export class Socket {
     this.cursorOf = cursorOf;
     this.stillSignedIn = stillSignedIn;
     this.url = url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
-    this.rooms = new Set();
+    this.rooms = new Map(); // room -> true while only watched (unread counts), false while on screen
+    this.leaving = new Map(); // room -> leaves sent and not yet answered on this connection
     this.ws = null;
     this.status = "stopped";
     this.attempt = 0;
@@ -58,17 +59,29 @@ export class Socket {
     this.setStatus(status);
   }
 
-  /** Keep `room` joined across reconnects. */
-  want(room) {
-    if (this.rooms.has(room)) return;
-    this.rooms.add(room);
+  /**
+   * Keep `room` joined across reconnects. `watch`: receive it (unread counts) without being shown as
+   * here; switching a room from here to watched leaves its presence at once (the server re-joins it).
+   */
+  want(room, { watch = false } = {}) {
+    if (this.rooms.get(room) === watch) return;
+    this.rooms.set(room, watch);
     if (this.isOpen) this.join(room);
   }
 
-  /** Stop following `room`. */
+  /** Stop following `room` altogether: leave it now, keep the socket for the rest. */
   unwant(room) {
     if (!this.rooms.delete(room)) return;
-    if (this.isOpen) this.send({ type: "leave", room });
+    if (this.isOpen && this.send({ type: "leave", room })) this.leaving.set(room, (this.leaving.get(room) || 0) + 1);
+  }
+
+  /** The answer to a leave we sent is ours; a `left` nobody asked for (a suspension) goes to the app. */
+  answeredLeave(frame) {
+    const pending = this.leaving.get(frame.room) || 0;
+    if (frame.type !== "left" || !pending) return false;
+    if (pending > 1) this.leaving.set(frame.room, pending - 1);
+    else this.leaving.delete(frame.room);
+    return true;
   }
 
   get isOpen() {
@@ -84,7 +97,10 @@ export class Socket {
 
   join(room) {
     const after = this.cursorOf(room);
-    this.send(after ? { type: "join", room, after } : { type: "join", room });
+    const frame = { type: "join", room };
+    if (after) frame.after = after;
+    if (this.rooms.get(room)) frame.watch = true;
+    this.send(frame);
   }
 
   setStatus(status) {
@@ -101,9 +117,10 @@ export class Socket {
       if (this.ws !== ws) return;
       opened = true;
       this.attempt = 0;
+      this.leaving.clear();
       this.lastHeard = Date.now();
       this.setStatus("open");
-      for (const room of this.rooms) this.join(room);
+      for (const room of this.rooms.keys()) this.join(room);
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.heartbeat(), PING_EVERY_MS);
     });
@@ -116,7 +133,7 @@ export class Socket {
       } catch {
         return;
       }
-      if (frame && typeof frame.type === "string") this.onFrame(frame);
+      if (frame && typeof frame.type === "string" && !this.answeredLeave(frame)) this.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return; // stopped or replaced on purpose

@@ -1,5 +1,6 @@
 // Client state: rooms, their messages (deduplicated by id), presence, typing, the
-// author's own pending posts, and private notices. Views subscribe and re-render.
+// author's own pending and held posts, private notices and check-in threads with a counselor.
+// Views subscribe and re-render.
 
 import { compareIds } from "./ids.js";
 
@@ -15,7 +16,9 @@ function emptyRoom(id) {
     messages: new Map(),
     presence: new Map(),
     typing: new Map(), // member id -> {handle, until}
-    pending: new Map(), // client_id -> {clientId, text, ts, status, detail, id}
+    // client_id -> {clientId, text, ts, status, detail, id, crisis, hidden, heldAt}; held ones also come
+    // from the server (GET /api/me/held), so they follow the member to every device.
+    pending: new Map(),
     notices: [],
     lastRead: null,
   };
@@ -31,6 +34,9 @@ export class Store {
     this.mutedUntil = 0; // from the last "muted" notice, to explain refused posts kindly
     this.listeners = new Set();
     this.readKey = "";
+    this.threads = new Map(); // thread id -> {summary, messages: Map(id -> message), loaded, notice}
+    this.checkInsSeen = 0; // "Not now" on the check-in banner: hide it until a newer message
+    this.crisisRefs = new Set(); // a crisis notice can come by HTTP and by socket: show it once
   }
 
   /** Call `fn(kind, roomId)` after every change; returns an unsubscribe function. */
@@ -137,7 +143,23 @@ export class Store {
     }
   }
 
+  /** The member went away from the room's view and left it: its live state is stale until the next join. */
+  leftView(roomId) {
+    const room = this.room(roomId);
+    room.joined = false;
+    room.presence = new Map();
+    room.typing = new Map();
+    this.emit("room", roomId);
+  }
+
   /** The server took this member out of the room (a suspension): stop offering to post. */
+  /** A lifted suspension: the member may read and post here again. */
+  rejoinedRoom(roomId) {
+    const room = this.room(roomId);
+    room.removed = false;
+    this.emit("room", roomId);
+  }
+
   leftRoom(roomId) {
     const room = this.room(roomId);
     room.joined = false;
@@ -237,9 +259,111 @@ export class Store {
     if (this.room(roomId).pending.delete(clientId)) this.emit("pending", roomId);
   }
 
+  /**
+   * The server's list of this member's held posts (oldest first). Posts it no longer lists were decided
+   * while this device wasn't listening, unless they were held after the list was asked for (`since`).
+   */
+  setHeld(list, since) {
+    const changed = new Set();
+    const listed = new Set();
+    for (const item of list) {
+      listed.add(item.client_id);
+      const room = this.room(item.room);
+      const before = room.pending.get(item.client_id);
+      room.pending.set(item.client_id, {
+        clientId: item.client_id, text: item.text, ts: item.ts, status: "held", detail: "", id: null,
+        crisis: item.status === "crisis", hidden: item.status === "hidden", heldAt: before?.heldAt || 0,
+      });
+      changed.add(room.id);
+    }
+    for (const room of this.rooms.values()) {
+      for (const [clientId, p] of room.pending) {
+        if (p.status === "held" && !listed.has(clientId) && (p.heldAt || 0) < since) {
+          room.pending.delete(clientId);
+          changed.add(room.id);
+        }
+      }
+    }
+    for (const id of changed) this.emit("pending", id);
+  }
+
+  /** Pending and held posts of a room, oldest first. */
+  pendingOf(roomId) {
+    return [...this.room(roomId).pending.values()].sort((a, b) => a.ts - b.ts);
+  }
+
+  // --- check-in threads with a counselor ---
+
+  putThread(summary) {
+    let thread = this.threads.get(summary.id);
+    if (!thread) {
+      thread = { summary, messages: new Map(), loaded: false, notice: "" };
+      this.threads.set(summary.id, thread);
+    } else if (summary.updated >= thread.summary.updated) {
+      thread.summary = summary;
+    }
+    return thread;
+  }
+
+  /** GET /api/me/outreach: the member's threads. */
+  setThreads(list) {
+    for (const summary of list) this.putThread(summary);
+    this.emit("outreach", null);
+  }
+
+  /** GET /api/outreach/{id}: one thread in full (its summary is the server's, read marks included). */
+  threadLoaded(view) {
+    const thread = this.putThread(view.thread);
+    thread.summary = view.thread;
+    for (const m of view.messages) thread.messages.set(m.id, m);
+    thread.loaded = true;
+    thread.notice = view.notice;
+    this.emit("outreach", view.thread.id);
+  }
+
+  /** A live `outreach` frame, or a message this client just sent; true if it was new. */
+  threadMessage(summary, message, notice) {
+    const thread = this.putThread(summary);
+    const fresh = !thread.messages.has(message.id);
+    thread.messages.set(message.id, message);
+    if (notice) thread.notice = notice;
+    this.emit("outreach", summary.id);
+    return fresh;
+  }
+
+  threadMessages(id) {
+    const thread = this.threads.get(id);
+    return thread ? [...thread.messages.values()].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)) : [];
+  }
+
+  /** Threads with a counselor's message this member has not opened (nor put off with "Not now"). */
+  unreadCheckIns() {
+    return [...this.threads.values()]
+      .map((t) => t.summary)
+      .filter((s) => s.unread && s.member.id === this.user?.id && s.updated > this.checkInsSeen)
+      .sort((a, b) => b.updated - a.updated);
+  }
+
+  /** The member's own threads, most recent first. */
+  myThreads() {
+    return [...this.threads.values()]
+      .map((t) => t.summary)
+      .filter((s) => s.member.id === this.user?.id)
+      .sort((a, b) => b.updated - a.updated);
+  }
+
+  putOffCheckIns() {
+    this.checkInsSeen = Math.max(0, ...this.unreadCheckIns().map((s) => s.updated));
+    this.emit("outreach", null);
+  }
+
   // --- private notices (crisis support, warnings, mutes) ---
 
   addNotice(notice) {
+    if (notice.kind === "crisis" && notice.ref) {
+      if (this.crisisRefs.has(notice.ref)) return;
+      this.crisisRefs.add(notice.ref);
+    }
     this.noticeSeq = (this.noticeSeq || 0) + 1;
     const item = { ...notice, key: `n${this.noticeSeq}` };
     if (notice.room) this.room(notice.room).notices.push(item);

@@ -61,6 +61,10 @@ async def test_crisis_post_reaches_the_counselor_live_and_the_decision_reaches_t
 
     if decision == "approve":
         await lee_page.get_by_role("button", name="Approve post").click()
+        # A crisis post is shared only after a plain confirmation of what that does.
+        confirm = lee_page.get_by_role("dialog", name="Share a post about a crisis?")
+        await expect(confirm).to_contain_text("This makes the post visible to everyone in cohort.")
+        await confirm.get_by_role("button", name="Share with cohort").click()
         await expect(lee_page.get_by_role("status").filter(has_text="Approved")).to_be_visible()
         for page in (alex_page, sam_page):
             shown = messages(page).filter(has_text=CRISIS).filter(has_text="after a counselor's review")
@@ -76,9 +80,9 @@ async def test_crisis_post_reaches_the_counselor_live_and_the_decision_reaches_t
         await expect(messages(alex_page).filter(has_text="thank you for checking")).to_have_count(1)
         await expect(alex_page.get_by_text(CRISIS)).to_have_count(0)
 
-    await lee_page.get_by_text("Resolve", exact=True).click()
-    await lee_page.get_by_label("Resolution note").fill("Called sam; safety plan in place.")
-    await lee_page.get_by_role("button", name="Resolve case").click()
-    await expect(lee_page.get_by_role("status").filter(has_text=re.compile("^Resolved"))).to_be_visible()
+    # One step: the decision resolved the case; nothing is left to click.
+    await expect(lee_page.get_by_role("status").filter(has_text=re.compile("and resolved"))).to_be_visible()
+    await expect(lee_page.locator(".resolved")).to_be_visible()
+    await expect(lee_page.get_by_text("Resolve", exact=True)).to_have_count(0)
     await lee_page.get_by_role("link", name="← Queue").click()
     await expect(lee_page.locator(".case-row")).to_have_count(0)

@@ -105,7 +105,7 @@ async def test_inbox_shows_open_cases_crisis_first_followups_and_each_rooms_day(
     # A signal leads to the member's history in the audit log.
     await activity.filter(has_text="evening").get_by_role("link", name="History of sam").click()
     await expect(lee.get_by_role("heading", name="Audit log")).to_be_visible()
-    await expect(lee.get_by_label("Member id")).to_have_value(world.people["sam"].user.id)
+    await expect(lee.get_by_label("Member handle")).to_have_value("sam")
     await expect(lee.locator("td[data-audit-action='case.open.crisis']")).to_have_count(1)
     await expect(lee.locator("td[data-audit-action='case.open.flag']")).to_have_count(1)
 
@@ -141,7 +141,7 @@ async def test_new_cases_arrive_live_and_a_colleagues_claim_shows(instance: Inst
     crisis_id = await rows.first.get_attribute("data-case")
     async with api(instance, world, "dr.kim") as kim:
         assert (await kim.post(f"/api/cases/{crisis_id}/claim", json={})).status_code == 200
-    await expect(rows.first).to_contain_text("Claimed by a colleague")
+    await expect(rows.first).to_contain_text("Claimed by dr.kim")
     await expect(rows.nth(1)).to_contain_text("Unclaimed")
 
     # Opening it offers no claim, only what a second counselor may still do.
@@ -214,7 +214,8 @@ async def test_case_context_and_actions_reach_the_member_and_the_audit_log(
     await lee.get_by_label("Due", exact=True).fill(await local_time_input(lee, 3))
     await lee.get_by_role("button", name="Save follow-up").click()
     await expect(lee.get_by_role("status").filter(has_text="Follow-up saved.")).to_be_visible()
-    await expect(lee.locator(".timeline")).to_contain_text("planned a follow-up")
+    await expect(lee.locator(".timeline")).to_contain_text(
+        "Follow-up planned by you: one-on-one: Check in with sam before Thursday group")
 
     # A mute: sam is told kindly, and the next post is kept back with a kind explanation.
     await lee.get_by_text("Pause posting (mute)", exact=True).click()
@@ -266,6 +267,8 @@ async def test_removal_and_suspension_are_told_to_the_member_kindly(instance: In
 
     lee = await signed_in(open_page, instance, world, "dr.lee")
     await lee.locator(".case-row").filter(has_text="sam").get_by_role("link").click()
+    # Removing resolves the case unless asked not to: this counselor has more to do here.
+    await lee.get_by_label("Keep the case open after approving or removing").check()
     await lee.get_by_text("Remove post", exact=True).first.click()
     await lee.get_by_label("Reason (kept in the audit log)").fill(
         "That message was hurtful, so it won't be shared. Let's talk about what's going on.")
@@ -281,6 +284,15 @@ async def test_removal_and_suspension_are_told_to_the_member_kindly(instance: In
     await expect(sam.get_by_label("Write a message")).to_be_disabled()
     await expect(sam.get_by_text("You can't post in this room for now")).to_be_visible()
 
+    # The suspension is in force on the case page, and lifting it there tells sam at once.
+    restrictions = lee.get_by_role("region", name="sam's restrictions")
+    await expect(restrictions).to_contain_text("Suspended from cohort until ")
+    await restrictions.get_by_role("button", name="Lift suspension").click()
+    await expect(lee.get_by_role("status").filter(has_text="Suspension lifted")).to_be_visible()
+    await expect(restrictions).to_contain_text("None in force.")
+    await expect(sam.locator(".notice-unsuspended")).to_contain_text("You can post again")
+    await expect(lee.locator(".timeline")).to_contain_text("Room suspension lifted by you")
+
 
 async def test_members_never_reach_the_counselor_area(instance: Instance, open_page: OpenPage) -> None:
     world = await counseling_world(instance)
@@ -288,7 +300,9 @@ async def test_members_never_reach_the_counselor_area(instance: Instance, open_p
     case_id = (await instance.deps.cases.open_queue(world.program))[0].id
     page = await signed_in(open_page, instance, world, "alex")
     await expect(page.get_by_role("link", name="Counselor queue")).to_have_count(0)
-    for route in ("/staff", f"/staff/{world.program}", f"/staff/case/{case_id}", f"/staff/audit/{world.program}"):
+    sam_id = world.people["sam"].user.id
+    for route in ("/staff", f"/staff/{world.program}", f"/staff/case/{case_id}", f"/staff/audit/{world.program}",
+                  f"/staff/member/{sam_id}?program={world.program}", f"/staff/oncall/{world.program}"):
         await page.goto(f"{instance.url}/#{route}")
         await expect(page.get_by_role("heading", name="Your rooms")).to_be_visible()
         await expect(page.locator(".case-row, .ctx-list, table.audit")).to_have_count(0)
@@ -297,3 +311,5 @@ async def test_members_never_reach_the_counselor_area(instance: Instance, open_p
                  f"/api/programs/{world.program}/audit", f"/api/cases/{case_id}"):
         assert (await page.request.get(f"{instance.url}{path}")).status == 403, path
     assert (await page.request.post(f"{instance.url}/api/cases/{case_id}/claim", data={})).status == 403
+    # A member page does not even confirm that the member exists.
+    assert (await page.request.get(f"{instance.url}/api/programs/{world.program}/members/{sam_id}")).status == 404

@@ -9,7 +9,7 @@ from playwright.async_api import expect
 
 from service.base.models import Role
 from tests.browser.conftest import OpenPage, messages, open_room, say, sign_in
-from tests.helpers import Instance, World
+from tests.helpers import Instance, World, ws_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
@@ -135,7 +135,8 @@ async def test_crisis_post_shows_support_to_its_author_only(instance: Instance, 
     await expect(panel.locator('a[href="sms:741741?&body=HOME"]')).to_be_visible()
     held = sam_page.locator(".msg-held")
     await expect(held).to_contain_text("I want to kill myself tonight")
-    await expect(held).to_contain_text("Waiting for review")
+    await expect(held).to_contain_text("A counselor has been alerted and will reach out.")
+    await expect(held).to_contain_text("Only you can see it for now.")
 
     # The panel is modal: it stays until sam closes it, then the room is sam's again.
     await panel.get_by_role("button", name="Close this panel").click()
@@ -145,10 +146,10 @@ async def test_crisis_post_shows_support_to_its_author_only(instance: Instance, 
     await expect(alex_page.get_by_text("kill myself")).to_have_count(0)
     await expect(alex_page.locator("section.crisis")).to_have_count(0)
 
-    # The held post stays with its author across a reload (kept locally, not by the room).
+    # The held post stays with its author across a reload (the server keeps it for them, not the room).
     await sam_page.reload()
     await expect(sam_page.locator("section.room[data-joined=true]")).to_be_visible()
-    await expect(sam_page.locator(".msg-held")).to_contain_text("Waiting for review")
+    await expect(sam_page.locator(".msg-held")).to_contain_text("A counselor has been alerted and will reach out.")
     await expect(messages(sam_page).filter(has_text="thanks for listening")).to_have_count(1)
     await alex_page.reload()
     await expect(alex_page.locator("section.room[data-joined=true]")).to_be_visible()
@@ -170,5 +171,30 @@ async def test_member_reports_a_post(instance: Instance, world: World, open_page
     message = messages(alex_page).filter(has_text="nobody here gets it")
     await message.get_by_role("button", name="Report message from sam").click()
     await expect(message.get_by_label("Why are you reporting this?")).to_be_focused()
+    # Hiding is a host's control, not part of a member's report.
+    await expect(message.get_by_role("button", name="Hide for review")).to_have_count(0)
+    await expect(message.get_by_role("button", name=re.compile("^Hide message"))).to_have_count(0)
     await message.get_by_role("button", name="Send to counselors").click()
     await expect(alex_page.locator(".notices")).to_contain_text("A counselor will look at that message")
+
+
+async def test_unread_counts_stay_live_for_rooms_not_on_screen(instance: Instance, world: World,
+                                                               open_page: OpenPage) -> None:
+    sam = await world.make_person("sam")
+    alex = await world.make_person("alex")
+    page = await open_page(instance.url, "sam")
+    await sign_in(page, "sam", sam.password)
+    await expect(page.get_by_role("heading", name="Your rooms")).to_be_visible()
+    room = world.rooms["cohort"].id
+    async with ws_client(instance.ws_url, alex.token) as client:
+        await client.join(room)
+        await client.post(room, "anyone around tonight?", "unread-1")
+        await client.post(room, "I could use the company", "unread-2")
+        # Watching a room for unread counts does not show sam as here.
+        assert [m["handle"] for m in (await client.join(room))["presence"]] == ["alex"]
+    link = page.get_by_role("link", name=re.compile("cohort"))
+    await expect(link.locator(".badge")).to_have_text("2 unread")
+    await open_room(page, "cohort")
+    await expect(messages(page)).to_have_count(2)
+    await page.get_by_role("link", name="Rooms", exact=True).click()
+    await expect(link.locator(".badge")).to_have_count(0)

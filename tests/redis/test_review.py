@@ -42,9 +42,22 @@ async def test_approve_held_post_appears_delayed_for_everyone_across_instances(
             assert detail["case"]["post"]["text"] == CRISIS and detail["case"]["status"] == "open"
             claimed = await lee.post(f"/api/cases/{case_id}/claim", json={})
             assert claimed.status_code == 200 and claimed.json()["case"]["status"] == "claimed"
-            approved = await lee.post(f"/api/cases/{case_id}/approve", json={})
-            assert approved.status_code == 200 and approved.json()["case"]["post_state"] == "approved"
-            again = await lee.post(f"/api/cases/{case_id}/approve", json={})
+            # A crisis post is never shared by one stray click: the server wants it confirmed.
+            unconfirmed = await lee.post(f"/api/cases/{case_id}/approve", json={})
+            assert unconfirmed.status_code == 409 and unconfirmed.json()["error"]["code"] == "conflict"
+            assert "confirm_crisis" in unconfirmed.json()["error"]["detail"]
+            assert not sam.matching("message") and not alex.matching("message")
+            approved = await lee.post(f"/api/cases/{case_id}/approve",
+                                      json={"confirm_crisis": True, "note": "spoke with sam; safe to share"})
+            assert approved.status_code == 200
+            case = approved.json()["case"]
+            # One step: shared and resolved, with the note as the resolution, and the lease let go.
+            assert case["post_state"] == "approved" and case["status"] == "resolved"
+            assert case["resolution"] == "spoke with sam; safe to share"
+            ours = [t["action"] for t in case["timeline"] if not t["action"].startswith("oncall.")]
+            assert ours == ["claimed", "approved.resolved"]
+            assert await a_inst.deps.cases.holder(case_id) is None
+            again = await lee.post(f"/api/cases/{case_id}/approve", json={"confirm_crisis": True})
             assert again.status_code == 409
         for client in (sam, alex):
             shown = await client.expect("message", text=CRISIS)
@@ -67,6 +80,7 @@ async def test_remove_published_post_vanishes_live_and_from_history(pair: tuple[
         async with api(b_inst, world, "lee") as lee:
             removed = await lee.post(f"/api/cases/{case_id}/remove", json={"reason": "let's talk in group"})
             assert removed.status_code == 200 and removed.json()["case"]["post_state"] == "removed"
+            assert removed.json()["case"]["status"] == "resolved"
         for client in (sam, alex):
             await client.expect("removed", id=ack["id"])
         await sam.expect("notice", kind="removed", ref="rel-1")

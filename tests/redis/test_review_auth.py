@@ -13,6 +13,8 @@ from tests.redis.review_helpers import CRISIS, RELAPSE, api, case_for, post_as, 
 
 pytestmark = pytest.mark.redis
 
+HARSH = "you're pathetic, nobody here wants you"  # harassment: held for review, not a crisis
+
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/programs/{program}/cases", None),
     ("GET", "/api/programs/{program}/inbox", None),
@@ -81,15 +83,17 @@ async def test_unauthenticated_requests_get_401(instance: Instance) -> None:
 async def test_mentor_sees_and_acts_on_held_posts_of_rooms_they_host_only(instance: Instance) -> None:
     world = await program_world(instance)
     evening, cohort = world.rooms["evening"].id, world.rooms["cohort"].id
-    await post_as(instance, world, "sam", evening, CRISIS, "held-evening")
+    await post_as(instance, world, "sam", evening, HARSH, "held-evening")
+    await post_as(instance, world, "sam", evening, CRISIS, "crisis-evening")
     await post_as(instance, world, "alex", cohort, CRISIS, "held-cohort")
     await post_as(instance, world, "sam", evening, RELAPSE, "flag-evening")
     in_hosted = await case_for(instance, world, "held-evening")
+    crisis_in_hosted = await case_for(instance, world, "crisis-evening")
     elsewhere = await case_for(instance, world, "held-cohort")
     flagged = await case_for(instance, world, "flag-evening")
     async with api(instance, world, "jordan") as mentor:
         held = (await mentor.get(f"/api/rooms/{evening}/held")).json()["held"]
-        assert [h["id"] for h in held] == [in_hosted]
+        assert {h["id"] for h in held} == {in_hosted, crisis_in_hosted}
         assert (await mentor.get(f"/api/rooms/{cohort}/held")).status_code == 403
         assert (await mentor.get(f"/api/cases/{in_hosted}")).status_code == 200
         for case_id in (elsewhere, flagged):
@@ -98,8 +102,16 @@ async def test_mentor_sees_and_acts_on_held_posts_of_rooms_they_host_only(instan
         assert (await mentor.post(f"/api/cases/{in_hosted}/warn", json={"text": "x"})).status_code == 403
         assert (await mentor.get(f"/api/programs/{world.program}/cases")).status_code == 403
         assert (await mentor.get(f"/api/programs/{world.program}/audit")).status_code == 403
+        # A post about a crisis is never the host's to share, confirmed or not.
+        for body in ({}, {"confirm_crisis": True}):
+            refused = await mentor.post(f"/api/cases/{crisis_in_hosted}/approve", json=body)
+            assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+        # Only counselors resolve: a host's decision leaves the case open for them.
+        resolving = await mentor.post(f"/api/cases/{in_hosted}/approve", json={"resolve": True})
+        assert resolving.status_code == 403
         approved = await mentor.post(f"/api/cases/{in_hosted}/approve", json={})
         assert approved.status_code == 200 and approved.json()["case"]["post_state"] == "approved"
+        assert approved.json()["case"]["status"] == "open"
     async with api(instance, world, "sam") as member:
         assert (await member.get(f"/api/rooms/{evening}/held")).status_code == 403
 

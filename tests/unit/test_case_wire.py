@@ -100,11 +100,17 @@ class _Sink:
 def test_a_hosts_staff_feed_passes_only_cases_of_rooms_they_host() -> None:
     sink = _Sink()
     feed = StaffFeed(cast(Connection, sink), "staff", {"r_1"})
-    ours = text_frame(encode(CaseEvent(event="new", case=case_summary(a_case()))))
-    theirs = text_frame(encode(CaseEvent(event="new", case=case_summary(a_case(room="r_2")))))
-    for frame in (ours, theirs):
+    ordinary = {"categories": ["sourcing"], "urgent": False}
+    ours = text_frame(encode(CaseEvent(event="new", case=case_summary(a_case(**ordinary)))))
+    theirs = text_frame(encode(CaseEvent(event="new", case=case_summary(a_case(room="r_2", **ordinary)))))
+    crisis = a_case(id="c_crisis")  # a crisis hold in a room the host hosts
+    ours_in_crisis = text_frame(encode(CaseEvent(event="new", case=case_summary(crisis))))
+    for frame in (ours, theirs, ours_in_crisis, text_frame(b'{"not": "a case event"}')):
         feed.deliver(None, frame, True)
-    assert sink.frames == [ours]
+    assert sink.frames == [ours]  # crisis cases are for counselors only; unreadable frames fail closed
+    counselor = _Sink()
+    StaffFeed(cast(Connection, counselor), "staff", None).deliver(None, ours_in_crisis, True)
+    assert counselor.frames == [ours_in_crisis]
 
 
 def test_every_action_in_the_table_is_routed_and_documented_with_its_body_and_roles() -> None:

@@ -1,9 +1,10 @@
-// A room: history and live messages, who is here, typing, the composer, reporting,
-// and the author's own pending/held posts. Messages are keyed by id so re-renders
-// never steal focus or duplicate anything.
+// A room: history and live messages, who is here, typing, the composer, reporting, a host's
+// "hide for review", and the author's own pending/held posts, each saying what happens next.
+// Messages are keyed by id so re-renders never steal focus or duplicate anything.
 
 import { h, replace, timeEl } from "../dom.js";
 import { noticeBanner } from "./support.js";
+import { checkInBanner } from "./thread.js";
 
 const ROLE_LABEL = { mentor: "mentor", counselor: "counselor", admin: "staff" };
 
@@ -13,7 +14,8 @@ export function renderRoom(ctx, params) {
   const room = store.room(roomId);
   const me = store.user;
   const nodes = new Map(); // key -> element
-  let openForm = null; // message id whose report/hide form is open
+  let openForm = null; // message id whose report or hide form is open
+  let openKind = null; // "report" | "hide"
 
   const title = h("h1", { id: "room-title" });
   const kind = h("p", { className: "room-sub" });
@@ -66,7 +68,11 @@ export function renderRoom(ctx, params) {
     const role = ROLE_LABEL[m.author.role];
     const report = mine
       ? null
-      : h("button", { type: "button", className: "btn btn-link btn-small msg-report", "aria-label": `Report message from ${m.author.handle}`, "aria-expanded": "false", onclick: () => openReport(m) }, "Report");
+      : h("button", { type: "button", className: "btn btn-link btn-small msg-report", "aria-label": `Report message from ${m.author.handle}`, "aria-expanded": "false", onclick: () => openAction(m, "report") }, "Report");
+    // Hosts get their own control: hiding is a host's decision with the host's own reason, not a report.
+    const hide = mine || !room.state?.is_host
+      ? null
+      : h("button", { type: "button", className: "btn btn-link btn-small msg-hide", "aria-label": `Hide message from ${m.author.handle} for review`, "aria-expanded": "false", onclick: () => openAction(m, "hide") }, "Hide");
     return h(
       "li",
       { className: `msg${mine ? " msg-mine" : ""}`, "data-id": m.id },
@@ -77,6 +83,7 @@ export function renderRoom(ctx, params) {
         role ? h("span", { className: "role-tag" }, role) : null,
         timeEl(m.ts),
         report,
+        hide,
       ),
       h("p", { className: "msg-text" }, m.text),
       m.delayed ? h("p", { className: "msg-flag" }, "Shared after a counselor's review") : null,
@@ -90,16 +97,50 @@ export function renderRoom(ctx, params) {
     const node = nodes.get(id);
     if (!m || !node) return;
     const open = openForm === id;
-    node.querySelector(".msg-report")?.setAttribute("aria-expanded", String(open));
-    replace(node.querySelector(".msg-actions"), open ? reportForm(m) : null);
+    node.querySelector(".msg-report")?.setAttribute("aria-expanded", String(open && openKind === "report"));
+    node.querySelector(".msg-hide")?.setAttribute("aria-expanded", String(open && openKind === "hide"));
+    replace(node.querySelector(".msg-actions"), open ? (openKind === "hide" ? hideForm(m) : reportForm(m)) : null);
   }
 
-  function openReport(m) {
+  function openAction(m, kind) {
     const previous = openForm;
-    openForm = openForm === m.id ? null : m.id;
-    if (previous) drawActions(previous);
+    const same = openForm === m.id && openKind === kind;
+    openForm = same ? null : m.id;
+    openKind = same ? null : kind;
+    if (previous && previous !== m.id) drawActions(previous);
     drawActions(m.id);
-    nodes.get(m.id)?.querySelector("select")?.focus();
+    nodes.get(m.id)?.querySelector(".msg-actions select, .msg-actions input")?.focus();
+  }
+
+  function closeAction(m, focusClass) {
+    openForm = null;
+    openKind = null;
+    drawActions(m.id);
+    nodes.get(m.id)?.querySelector(focusClass)?.focus();
+  }
+
+  function hideForm(m) {
+    const reason = h("input", { name: "reason", maxLength: 500, required: true, autocomplete: "off" });
+    const close = () => closeAction(m, ".msg-hide");
+    return h(
+      "form",
+      {
+        className: "report-form hide-form",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const why = reason.value.trim();
+          if (!why) return;
+          chat.hide(roomId, m.id, why);
+          close();
+        },
+        onkeydown: (event) => event.key === "Escape" && close(),
+      },
+      h("label", {}, "Why are you hiding this? Counselors see your reason.", reason),
+      h("p", { className: "hint" }, `It leaves the room for everyone now. ${m.author.handle} is told, kindly, that it is waiting for review.`),
+      h("div", { className: "row" },
+        h("button", { type: "submit", className: "btn btn-small" }, "Hide for review"),
+        h("button", { type: "button", className: "btn btn-quiet btn-small", onclick: close }, "Cancel")),
+    );
   }
 
   function reportForm(m) {
@@ -110,12 +151,7 @@ export function renderRoom(ctx, params) {
         h("option", { value: r }, r),
       ),
     );
-    const close = () => {
-      openForm = null;
-      drawActions(m.id);
-      nodes.get(m.id)?.querySelector(".msg-report")?.focus();
-    };
-    const isHost = room.state?.is_host;
+    const close = () => closeAction(m, ".msg-report");
     return h(
       "form",
       {
@@ -130,9 +166,6 @@ export function renderRoom(ctx, params) {
       h("label", {}, "Why are you reporting this? ", reason),
       h("div", { className: "row" },
         h("button", { type: "submit", className: "btn btn-small" }, "Send to counselors"),
-        isHost
-          ? h("button", { type: "button", className: "btn btn-small", onclick: () => { chat.hide(roomId, m.id, reason.value); close(); } }, "Hide for review")
-          : null,
         h("button", { type: "button", className: "btn btn-quiet btn-small", onclick: close }, "Cancel")),
     );
   }
@@ -140,15 +173,22 @@ export function renderRoom(ctx, params) {
   const PENDING_TEXT = {
     sending: "Sending…",
     published: "Sending…",
-    held: "Waiting for review. Only you can see this for now.",
+    held: "Waiting for a counselor's review. Only you can see it for now.",
     blocked: "Not posted.",
     failed: "Not sent.",
     paused: "Not sent.",
   };
+  // What happens next to a post that is waiting (the same words as GET /api/me/held).
+  const CRISIS_NEXT = "A counselor has been alerted and will reach out.";
+  const HIDDEN_NEXT = "A host moved it out of the room until a counselor reviews it. Only you can see it for now.";
 
   function pendingNode(p) {
-    const status = h("p", { className: "msg-status" }, PENDING_TEXT[p.status] || "");
-    const detail = p.detail && p.status !== "sending" ? h("p", { className: "msg-detail" }, p.detail) : null;
+    const waiting = p.status === "held";
+    const text = waiting && p.crisis ? CRISIS_NEXT : waiting && p.hidden ? HIDDEN_NEXT : PENDING_TEXT[p.status] || "";
+    const status = h("p", { className: "msg-status" }, text);
+    const privateNote = waiting && p.crisis ? h("p", { className: "msg-detail" }, "Only you can see it for now.") : null;
+    // A waiting post's status line says it all; the server's longer words are for refusals.
+    const detail = p.detail && p.status !== "sending" && !waiting ? h("p", { className: "msg-detail" }, p.detail) : null;
     const retry =
       p.status === "failed" || p.status === "paused"
         ? h("button", { type: "button", className: "btn btn-small", onclick: () => chat.retry(roomId, p.clientId) }, "Try again")
@@ -163,6 +203,7 @@ export function renderRoom(ctx, params) {
       h("div", { className: "msg-head" }, h("span", { className: "msg-author" }, `${me.handle} (you)`), timeEl(p.ts)),
       h("p", { className: "msg-text" }, p.text),
       status,
+      privateNote,
       detail,
       retry || discard ? h("div", { className: "msg-actions" }, retry, discard) : null,
     );
@@ -175,18 +216,26 @@ export function renderRoom(ctx, params) {
 
   function drawMessages() {
     const wanted = [];
+    const pendingKey = (p) => {
+      const key = `p:${p.clientId}:${p.status}:${p.detail}:${p.crisis ? "c" : ""}${p.hidden ? "h" : ""}`;
+      if (!nodes.has(key)) nodes.set(key, pendingNode(p));
+      return key;
+    };
+    // Posts waiting for review sit where they were written, in time order among the room's messages;
+    // posts still on their way stay at the end.
+    const all = store.pendingOf(roomId);
+    const waiting = all.filter((p) => p.status === "held");
+    let w = 0;
     for (const m of store.ordered(roomId)) {
+      while (w < waiting.length && waiting[w].ts <= m.ts) wanted.push(pendingKey(waiting[w++]));
       const key = `m:${m.id}`;
       if (!nodes.has(key)) nodes.set(key, messageNode(m));
       // message nodes are also looked up by bare id for the report form
       nodes.set(m.id, nodes.get(key));
       wanted.push(key);
     }
-    for (const p of room.pending.values()) {
-      const key = `p:${p.clientId}:${p.status}:${p.detail}`;
-      if (!nodes.has(key)) nodes.set(key, pendingNode(p));
-      wanted.push(key);
-    }
+    while (w < waiting.length) wanted.push(pendingKey(waiting[w++]));
+    for (const p of all) if (p.status !== "held") wanted.push(pendingKey(p));
     const keep = new Set(wanted.map((k) => nodes.get(k)));
     for (const [key, node] of nodes) {
       if (!keep.has(node)) {
@@ -200,9 +249,10 @@ export function renderRoom(ctx, params) {
       if (node !== cursor) list.insertBefore(node, cursor);
       else cursor = cursor.nextElementSibling;
     }
-    if (!wanted.length && !list.querySelector(".empty")) {
-      list.appendChild(h("li", { className: "empty" }, room.joined ? "No messages yet. You could say hello." : "Loading…"));
-    } else if (wanted.length) {
+    if (!wanted.length) {
+      const empty = list.querySelector(".empty") || list.appendChild(h("li", { className: "empty" }));
+      empty.textContent = room.joined ? "No messages yet. You could say hello." : "Loading…";
+    } else {
       list.querySelector(".empty")?.remove();
     }
     if (stickToBottom) scroller.scrollTop = scroller.scrollHeight;
@@ -238,10 +288,17 @@ export function renderRoom(ctx, params) {
     const banners = [];
     for (const n of room.notices) {
       const close = () => store.dismissNotice(roomId, n.key);
-      if (n.kind !== "crisis") banners.push(noticeBanner(n, close));
+      if (n.kind === "hidden") banners.push(hiddenBanner(n, close));
+      else if (n.kind !== "crisis") banners.push(noticeBanner(n, close));
       else if (!ctx.support.showing(n.key)) ctx.support.show(n, close);
     }
     replace(notices, banners);
+  }
+
+  function hiddenBanner(n, close) {
+    return h("div", { className: "banner banner-care notice-hidden", role: "status" },
+      h("div", {}, h("strong", { className: "banner-title" }, "Your message is waiting for review"), n.text),
+      h("button", { type: "button", className: "btn btn-quiet btn-small", onclick: close, "aria-label": "Dismiss" }, "Dismiss"));
   }
 
   function drawTyping() {
@@ -249,9 +306,11 @@ export function renderRoom(ctx, params) {
     typing.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
   }
 
+  const banner = checkInBanner(ctx);
   const section = h(
       "section",
       { className: "room", "aria-labelledby": "room-title" },
+      banner.el,
       h("header", { className: "room-head" },
         h("div", {}, h("a", { href: "#/rooms", className: "back" }, "← Rooms"), title, kind),
         presence),
@@ -280,6 +339,7 @@ export function renderRoom(ctx, params) {
   });
   return () => {
     unsubscribe();
+    banner.stop();
     clearInterval(ticker);
     chat.view(null);
     document.title = "Between";

@@ -1,19 +1,28 @@
-// The member's rooms, with live unread counts.
+// The member's rooms, with live unread counts, and their check-ins with a counselor.
 
 import { h, replace } from "../dom.js";
+import { checkInBanner, checkInsLink } from "./thread.js";
 
 const KIND_LABEL = { cohort: "Group", evening: "Hosted check-in", staff: "Staff only" };
 
 export function renderRooms(ctx) {
   const { store } = ctx;
   const list = h("ul", { className: "room-list" });
+  const banner = checkInBanner(ctx);
+  const checkIns = h("div", { className: "checkins" });
   const section = h(
     "section",
     { className: "page", "aria-labelledby": "rooms-title" },
+    banner.el,
     h("h1", { id: "rooms-title" }, "Your rooms"),
     h("p", { className: "lede" }, "Say hello, check in, or just read along. Everyone here is in the program with you."),
     list,
+    checkIns,
   );
+
+  function drawCheckIns() {
+    replace(checkIns, checkInsLink(ctx));
+  }
 
   function draw() {
     const rooms = [...store.rooms.values()].filter((r) => r.info);
@@ -45,8 +54,14 @@ export function renderRooms(ctx) {
 
   replace(ctx.main, section);
   draw();
+  drawCheckIns();
   ctx.main.focus({ preventScroll: true });
-  return store.subscribe((kind) => {
+  const off = store.subscribe((kind) => {
     if (["rooms", "message", "room", "read"].includes(kind)) draw();
+    if (kind === "outreach") drawCheckIns();
   });
+  return () => {
+    off();
+    banner.stop();
+  };
 }

@@ -1,6 +1,6 @@
 // Sign in, and redeem an invite (choose a pseudonymous handle and a password).
 
-import { field, h, replace } from "../dom.js";
+import { field, h, replace, submitting } from "../dom.js";
 
 function flash() {
   const text = sessionStorage.getItem("between:flash");
@@ -24,17 +24,6 @@ function messageFor(err, fallback) {
   return err.message || fallback;
 }
 
-async function submitting(form, task) {
-  const button = form.querySelector("button[type=submit]");
-  button.disabled = true;
-  form.setAttribute("aria-busy", "true");
-  try {
-    await task();
-  } finally {
-    button.disabled = false;
-    form.removeAttribute("aria-busy");
-  }
-}
 
 export function renderSignIn(ctx) {
   const handle = h("input", { name: "handle", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: false });

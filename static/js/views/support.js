@@ -108,6 +108,8 @@ const TITLES = {
   removed: "A counselor removed a message",
   masked: "We removed contact details",
   reported: "Report sent",
+  unmuted: "You can post again",
+  unsuspended: "You're back in the room",
 };
 
 // Notices from a counselor use the calm "care" colours; confirmations are plain information.
