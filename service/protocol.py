@@ -258,6 +258,8 @@ class OutreachMessage(Struct, frozen=True, omit_defaults=True):
     ts: int
     flags: list[str] = msgspec.field(default_factory=list)
     crisis: bool = False
+    # The id its author's client sent it with (so the author's own copy replaces its pending twin).
+    client_id: str = ""
 
 
 class ThreadSummary(Struct, frozen=True):

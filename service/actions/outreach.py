@@ -93,7 +93,7 @@ def message_view(message: ThreadMessage, *, staff: bool) -> OutreachMessage:
     return OutreachMessage(
         id=message.id, author=Author(id=message.author_id, handle=message.author_handle, role=message.author_role),
         text=message.text, ts=message.ts,
-        flags=message.categories if staff else [], crisis=message.crisis and staff,
+        flags=message.categories if staff else [], crisis=message.crisis and staff, client_id=message.client_id,
     )
 
 

@@ -123,7 +123,10 @@ function renderConversation(ctx, id) {
       ? h("p", { className: "hint" }, "Linked cases: ", summary.cases.map((c, i) => [i ? ", " : "",
           h("a", { href: `#/staff/case/${encodeURIComponent(c)}` }, `case ${i + 1}`)]))
       : null);
-    const items = store.threadMessages(id).map((m) => messageNode(m, staffView));
+    const stored = store.threadMessages(id);
+    // The live copy can arrive before the HTTP answer: a stored message ends its pending twin.
+    for (const m of stored) if (m.client_id) pending.delete(m.client_id);
+    const items = stored.map((m) => messageNode(m, staffView));
     for (const p of pending.values()) items.push(pendingNode(p));
     replace(list, items.length ? items : h("li", { className: "empty" }, loaded ? "No messages yet." : "Loading…"));
   }
