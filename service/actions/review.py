@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import msgspec
+
 from channels.history import RateLimit
 from moderation.audit import AuditEntry
 from moderation.case_types import Case, CaseSource, CaseStatus, FollowUp, PostState, TimelineEntry
@@ -43,6 +45,13 @@ def _close(case: Case, resolution: str) -> None:
     case.resolution = resolution
 
 
+def host_view(case: Case) -> Case:
+    """What a hosting mentor may see of an ordinary held post: the post and its category, nothing of
+    the counselors' work (notes, timeline, follow-ups, paging) and no rule detail."""
+    return msgspec.structs.replace(case, reasons=[], notes=[], timeline=[], followups=[], delivery=None,
+                                   resolution="", reporter=None)
+
+
 async def load_case(deps: Deps, user: User, case_id: str, *, mentor_ok: bool = False) -> Case:
     """A case the user may act on: 404 outside their programs, 403 for the wrong role."""
     case = await deps.cases.get(case_id)
@@ -50,7 +59,7 @@ async def load_case(deps: Deps, user: User, case_id: str, *, mentor_ok: bool = F
         raise Reject(ErrorCode.NOT_FOUND, "no such case", status=404)
     if user.role.is_staff:
         return case
-    if mentor_ok and user.role is Role.MENTOR and case.post_state is PostState.HELD:
+    if mentor_ok and user.role is Role.MENTOR and case.post_state is PostState.HELD and not is_crisis(case):
         room = await deps.directory.room(case.room)
         if room is not None and is_host(user, room):
             return case

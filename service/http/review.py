@@ -280,6 +280,10 @@ async def get_case(request: Request) -> Response:
     deps = deps_of(request)
     user = await current_user(request)
     case = await review.load_case(deps, user, request.path_params["case"], mentor_ok=True)
+    if not user.role.is_staff:
+        # A host sees the held post and its category; the member's other cases are not theirs to see.
+        return json_response(CaseView(case=review.host_view(case), context=await _context(deps, case),
+                                      author_history=[], handles={}, restrictions=[]))
     history = [case_summary(c) for c in await deps.cases.by_author(case.author_id) if c.id != case.id] \
         if case.author_id else []
     ids: set[str | None] = {case.assignee, case.reporter, case.delivery.acknowledged_by if case.delivery else None}
@@ -378,8 +382,10 @@ async def held_posts(request: Request) -> Response:
     deps, user, room = await room_in_program(request)
     if not is_host(user, room) or (user.role is Role.MEMBER):
         raise Reject(ErrorCode.FORBIDDEN, "hosts only", status=403)
+    # Crisis holds stay with counselors: a hosting mentor's list has only the ordinary ones.
     cases = [c for c in await deps.cases.open_queue(room.program, limit=500)
-             if c.room == room.id and c.post_state is PostState.HELD]
+             if c.room == room.id and c.post_state is PostState.HELD
+             and (user.role.is_staff or not review.is_crisis(c))]
     held = [HeldCase(**msgspec.structs.asdict(case_summary(c)), text=c.post.text if c.post else None) for c in cases]
     return json_response(HeldPosts(held=held))
 

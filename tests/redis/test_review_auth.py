@@ -93,9 +93,17 @@ async def test_mentor_sees_and_acts_on_held_posts_of_rooms_they_host_only(instan
     flagged = await case_for(instance, world, "flag-evening")
     async with api(instance, world, "jordan") as mentor:
         held = (await mentor.get(f"/api/rooms/{evening}/held")).json()["held"]
-        assert {h["id"] for h in held} == {in_hosted, crisis_in_hosted}
+        # Crisis holds stay with counselors, even in the room the mentor hosts.
+        assert {h["id"] for h in held} == {in_hosted}
         assert (await mentor.get(f"/api/rooms/{cohort}/held")).status_code == 403
-        assert (await mentor.get(f"/api/cases/{in_hosted}")).status_code == 200
+        seen = await mentor.get(f"/api/cases/{in_hosted}")
+        assert seen.status_code == 200
+        # The held post and its category, nothing of the counselors' work or the member's other cases.
+        view = seen.json()
+        assert view["case"]["post"]["text"] == HARSH and view["case"]["categories"]
+        assert view["case"]["timeline"] == [] and view["case"]["notes"] == [] and view["case"]["reasons"] == []
+        assert view["author_history"] == [] and view["restrictions"] == []
+        assert (await mentor.get(f"/api/cases/{crisis_in_hosted}")).status_code == 403
         for case_id in (elsewhere, flagged):
             assert (await mentor.get(f"/api/cases/{case_id}")).status_code == 403
             assert (await mentor.post(f"/api/cases/{case_id}/approve", json={})).status_code == 403
