@@ -13,12 +13,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from service.actions import outreach
-from service.actions.auth import current_user, require_program
+from service.actions.auth import current_user
 from service.actions.deps import Deps, deps_of
 from service.actions.review import load_case
 from service.base.errors import ErrorCode, Reject
 from service.base.models import User
 from service.http.common import body_of, json_response
+from service.http.queue_common import staff_of
 from service.protocol import PART2_NOTICE, MessageSent, ThreadList, ThreadView
 
 
@@ -35,16 +36,6 @@ async def _message_of(request: Request) -> tuple[str, str]:
     if not text:
         raise Reject(ErrorCode.INVALID, "write something first")
     return text, body.client_id or ""
-
-
-async def _staff_of(request: Request, program: str) -> tuple[Deps, User]:
-    """404 outside the caller's programs (no probing), then 403 for anyone but counselors and admins."""
-    deps = deps_of(request)
-    user = await current_user(request)
-    require_program(user, program)
-    if not user.role.is_staff:
-        raise Reject(ErrorCode.FORBIDDEN, "only counselors can start a check-in", status=403)
-    return deps, user
 
 
 async def _sent(deps: Deps, user: User, posted: outreach.Posted) -> Response:
@@ -70,7 +61,7 @@ async def start_from_case(request: Request) -> Response:
 
 async def start_for_member(request: Request) -> Response:
     """A counselor reaches out privately to a member of the program."""
-    deps, user = await _staff_of(request, request.path_params["program"])
+    deps, user = await staff_of(request, request.path_params["program"])
     text, client_id = await _message_of(request)
     posted = await outreach.start_for_member(deps, user, request.path_params["program"], request.path_params["user"],
                                              text, client_id)
@@ -80,7 +71,7 @@ async def start_for_member(request: Request) -> Response:
 async def member_threads(request: Request) -> Response:
     """Counselors: a member's check-in threads in this program."""
     program = request.path_params["program"]
-    deps, _ = await _staff_of(request, program)
+    deps, _ = await staff_of(request, program)
     member = await outreach.reachable_member(deps, program, request.path_params["user"])
     name = await outreach.program_name(deps, program)
     threads = [outreach.summary(r, name, staff=True, cases=await deps.threads.cases(r.id))
