@@ -14,6 +14,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Every setting of a Between instance; see the README's configuration table."""
 
     redis_url: str | None = None
+    redis_pool_size: int = 200  # command connections per instance (pub/sub has its own)
+    redis_pool_timeout_seconds: float = 2.0  # a caller waits this long for a free connection, then 503
+    redis_socket_timeout_seconds: float = 5.0  # a Redis that stops answering is an outage after this
     data_dir: str = "./var"
     host: str = "127.0.0.1"
     port: int = 8000

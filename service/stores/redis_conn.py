@@ -15,6 +15,7 @@ from typing import Any
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.asyncio.connection import BlockingConnectionPool, UnixDomainSocketConnection
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -164,17 +165,28 @@ def _stop_embedded(embedded: Any, owned: bool) -> None:
     logger.info("embedded redis stopped")
 
 
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    # Bounded everywhere: a hung Redis answers "unavailable" within the socket timeout instead of hanging
+    # requests, and a burst of callers waits for a pooled connection (up to the pool timeout) instead of
+    # failing at once as redis-py's default pool does past 100 connections.
+    return {
+        "max_connections": settings.redis_pool_size, "timeout": settings.redis_pool_timeout_seconds,
+        "socket_timeout": settings.redis_socket_timeout_seconds,
+        "socket_connect_timeout": settings.redis_socket_timeout_seconds,
+        "decode_responses": False, "protocol": 2,
+    }
+
+
 async def open_redis(settings: Settings) -> RedisHandle:
     """Connect to ``REDIS_URL``, or start (or reuse) the embedded server."""
     if settings.redis_url:
-        # redis-py annotates from_url as returning Redis, not Self; it does construct a GuardedRedis.
-        client: GuardedRedis = GuardedRedis.from_url(  # type: ignore[assignment]
-            settings.redis_url, decode_responses=False, health_check_interval=30, protocol=2
-        )
+        pool = BlockingConnectionPool.from_url(settings.redis_url, health_check_interval=30, **_pool_options(settings))
+        client = GuardedRedis(connection_pool=pool)
         await client.ping()
         return RedisHandle(client, where="redis_url")
     embedded, owned = await asyncio.to_thread(_start_embedded, settings)
-    client = GuardedRedis(unix_socket_path=embedded.socket_file, decode_responses=False, protocol=2)
+    client = GuardedRedis(connection_pool=BlockingConnectionPool(
+        connection_class=UnixDomainSocketConnection, path=embedded.socket_file, **_pool_options(settings)))
     handle = RedisHandle(client, embedded=embedded, where="embedded", owns_embedded=owned)
     try:
         await client.ping()
