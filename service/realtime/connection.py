@@ -134,6 +134,7 @@ class Connection:
         self._tokens_at = 0.0
         # Made on first use: an idle socket (most of them) should cost as little as possible.
         self.muted_until = 0
+        self.restrictions_version = -1  # unknown until the first post reads it
         self.refresh_requested: Callable[[bytes], None] | None = None
         self.close_with: Callable[[Disconnect], None] | None = None
         self.raw = raw

@@ -10,7 +10,7 @@ from channels.envelope import Lane, parse_seq
 from channels.presence import member_key
 from service.actions.deps import Deps
 from service.actions.reports import hide_post, report_post
-from service.base.errors import ErrorCode, Reject
+from service.base.errors import CloseCode, Disconnect, ErrorCode, Reject
 from service.base.ids import now_ms
 from service.base.text import clean_text
 from service.protocol import (
@@ -47,6 +47,7 @@ async def handle_frame(deps: Deps, conn: Connection, frame: ClientFrame) -> None
             text = clean_text(frame.text)
             if not text.strip():
                 raise Reject(ErrorCode.BAD_FRAME, "post has no visible text", ref=frame.client_id)
+            await _enforce(deps, conn, frame)
             await handle_post(deps, conn, frame if text == frame.text else msgspec.structs.replace(frame, text=text))
         case Join():
             await join(deps, conn, frame)
@@ -61,6 +62,25 @@ async def handle_frame(deps: Deps, conn: Connection, frame: ClientFrame) -> None
             await report(deps, conn, msgspec.structs.replace(frame, reason=clean_text(frame.reason or "")))
         case Hide():
             await hide(deps, conn, msgspec.structs.replace(frame, reason=clean_text(frame.reason or "")))
+
+
+async def _enforce(deps: Deps, conn: Connection, frame: Post) -> None:
+    """Durable state decides, not only the live notices: if a mute, suspension or sign-out changed since
+    this socket last looked (its notice may have been lost), the socket catches up before posting."""
+    version, alive = await deps.restrictions.gate(conn.user.id, conn.token)
+    if not alive:
+        if conn.close_with is not None:
+            conn.close_with(Disconnect(CloseCode.UNAUTHENTICATED, "signed out"))
+        raise Reject(ErrorCode.UNAUTHENTICATED, "you are signed out", ref=frame.client_id)
+    if version == conn.restrictions_version:
+        return
+    conn.muted_until = await deps.restrictions.muted_until(conn.user.id)
+    conn.restrictions_version = version
+    membership = conn.rooms.get(frame.room)
+    if membership is not None and await deps.restrictions.suspended_from(conn.user.id, membership.room):
+        await leave(deps, conn, frame.room)
+        conn.send(Left(room=frame.room), priority=True)
+        raise Reject(ErrorCode.FORBIDDEN, "you are suspended from this room for now", ref=frame.client_id)
 
 
 async def join(deps: Deps, conn: Connection, frame: Join) -> None:

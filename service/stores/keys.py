@@ -68,6 +68,10 @@ class AccountKeys:
         """A member's mute (value: until, ms); expires with it."""
         return f"{self.prefix}:mute:{user_id}"
 
+    def restrictions_version(self, user_id: str) -> str:
+        """Bumped on every mute, suspension and lift: the post path's cheap "anything changed?" check."""
+        return f"{self.prefix}:restrictver:{user_id}"
+
     def suspension(self, user_id: str, scope: str) -> str:
         """A suspension from a room (``room:<id>``) or program (``program:<id>``); expires with it."""
         return f"{self.prefix}:suspend:{user_id}:{scope}"
