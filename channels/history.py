@@ -102,6 +102,11 @@ class History:
             raise BackendUnavailable(str(exc)) from exc
         return AppendResult(_text(status_raw), _text(answer))
 
+    async def prior_answer(self, room: str, user: str, client_id: str) -> str | None:
+        """The answer already given to this ``client_id``, if it was seen before (a retry)."""
+        raw = await self._call(self._redis.get(self.keys(room).idempotency(user, client_id)))
+        return _text(raw) if raw is not None else None
+
     async def remember(self, room: str, user: str, client_id: str, answer: str, rate: RateLimit) -> AppendResult:
         """Record the ack of a post that was not published (held/blocked) so retries match."""
         keys = self.keys(room)

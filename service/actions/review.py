@@ -100,7 +100,16 @@ async def _change(deps: Deps, user: User, case: Case, action: str, note: str, mu
     await _audit(deps, user, updated, f"case.{action}", note)
     fresh = await deps.cases.get(case.id) or updated
     await deps.casework.announce(fresh, action)
+    if case.status is not CaseStatus.RESOLVED and fresh.status is CaseStatus.RESOLVED:
+        await _thank_reporter(deps, fresh)
     return fresh
+
+
+async def _thank_reporter(deps: Deps, case: Case) -> None:
+    """A member who reported a post hears that it was looked at, and nothing of what was decided."""
+    if case.source is CaseSource.REPORT and case.reporter:
+        await deps.feed.to_user(case.reporter, Notice(
+            kind="reviewed", text="Thanks for speaking up. A counselor reviewed your report.", room=case.room))
 
 
 async def claim(deps: Deps, user: User, case: Case, lease_ms: int = DEFAULT_LEASE_MS) -> Case:

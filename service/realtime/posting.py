@@ -98,6 +98,13 @@ async def handle_post(deps: Deps, conn: Connection, frame: Post) -> None:
 async def _withhold(
     deps: Deps, conn: Connection, membership: RoomMembership, frame: Post, verdict: Verdict, case_id: str
 ) -> None:
+    # A retry is answered as the first attempt was: moderated again, it would look like a repeat of
+    # itself (spam.repeat) and open a case whose approval publishes a duplicate.
+    prior = await deps.history.prior_answer(membership.room.id, conn.user.id, frame.client_id)
+    if prior is not None:
+        status, message_id = _answer(prior)
+        conn.send(Ack(client_id=frame.client_id, status=status, id=message_id))
+        return
     source = CaseSource.CRISIS if verdict.urgent else _SOURCE_BY_ACTION[verdict.action]
     case = _case_of(deps, conn, membership, frame, verdict, case_id, source, _STATE_BY_ACTION[verdict.action])
     await deps.casework.open(case, actor="moderation")

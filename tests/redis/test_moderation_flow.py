@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from service.base.models import Role
 from tests.helpers import Instance, World, ws_client
 from tests.redis.review_helpers import CRISIS, program_world
 
@@ -173,3 +174,40 @@ async def test_report_and_hide_over_http(instance: Instance) -> None:
         await alex.expect("removed", id=posted["id"])
     sources = sorted(c.source.value for c in await instance.deps.cases.open_queue(world.program))
     assert sources == ["hide", "report"]
+
+
+async def test_retries_with_the_same_client_id_never_count_as_repeats(instance: Instance, world: World) -> None:
+    sam = await world.make_person("sam")
+    room = world.rooms["cohort"].id
+    async with ws_client(instance.ws_url, sam.token) as socket:
+        await socket.join(room)
+        first = await socket.post(room, "made it through the day", "retry-1")
+        assert first["status"] == "published"
+        for _ in range(3):  # a flaky connection resends the same post
+            await socket.send({"type": "post", "room": room, "text": "made it through the day", "client_id": "retry-1"})
+            again = await socket.expect("ack", client_id="retry-1")
+            socket.frames.remove(again)
+            assert (again["status"], again.get("id")) == ("published", first["id"])
+    assert await instance.deps.cases.open_queue(world.program) == []
+    assert len(await instance.deps.history.latest(room, 10)) == 1
+
+
+async def test_a_reporter_hears_back_when_a_counselor_resolves_the_report(instance: Instance, world: World) -> None:
+    sam = await world.make_person("sam")
+    alex = await world.make_person("alex")
+    lee = await world.make_person("lee", Role.COUNSELOR)
+    room = world.rooms["cohort"].id
+    async with ws_client(instance.ws_url, sam.token) as author, ws_client(instance.ws_url, alex.token) as reporter:
+        await author.join(room)
+        await reporter.join(room)
+        posted = await author.post(room, "whatever, you all talk too much", "rep-1")
+        await reporter.send({"type": "report", "room": room, "message": posted["id"], "reason": "unkind"})
+        await reporter.expect("reported", room=room)
+        (case,) = [c for c in await instance.deps.cases.open_queue(world.program) if c.reporter == alex.user.id]
+        async with httpx.AsyncClient(base_url=instance.url, headers={"authorization": f"Bearer {lee.token}"}) as api:
+            assert (await api.post(f"/api/cases/{case.id}/claim", json={})).status_code == 200
+            resolved = await api.post(f"/api/cases/{case.id}/resolve", json={"note": "talked with sam"})
+            assert resolved.status_code == 200
+        thanks = await reporter.expect("notice", kind="reviewed")
+        assert "reviewed your report" in thanks["text"] and "talked with sam" not in thanks["text"]
+        assert author.matching("notice", kind="reviewed") == []

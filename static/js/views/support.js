@@ -109,6 +109,7 @@ const TITLES = {
   masked: "We removed contact details",
   reported: "Report sent",
   unmuted: "You can post again",
+  reviewed: "Your report was reviewed",
   unsuspended: "You're back in the room",
 };
 
