@@ -21,6 +21,7 @@ from service.http.common import (
     room_in_program,
     room_view,
 )
+from service.http.queue_common import staff_of
 from service.stores.directory import may_join
 from service.stores.oncall import OnCallConfig, public_config
 
@@ -118,10 +119,7 @@ async def program_rooms(request: Request) -> Response:
 async def program_people(request: Request) -> Response:
     """A program's people (id, handle, role) for its counselors and admins, e.g. to choose room hosts."""
     program_id = request.path_params["program"]
-    deps = deps_of(request)
-    user = await current_user(request)
-    require_program(user, program_id)
-    require_role(user, Role.COUNSELOR)
+    deps, _ = await staff_of(request, program_id)
     wanted = {r.strip() for r in request.query_params.get("role", "").split(",") if r.strip()}
     unknown = wanted - {r.value for r in Role}
     if unknown:
@@ -135,10 +133,7 @@ async def program_people(request: Request) -> Response:
 async def create_invite(request: Request) -> Response:
     """Admins (any role) and counselors (members, mentors) issue invite codes."""
     program_id = request.path_params["program"]
-    deps = deps_of(request)
-    user = await current_user(request)
-    require_program(user, program_id)
-    require_role(user, Role.COUNSELOR)
+    deps, user = await staff_of(request, program_id)
     body = await body_of(request, InviteBody)
     if body.role.rank >= Role.COUNSELOR.rank:
         require_role(user, Role.ADMIN)
